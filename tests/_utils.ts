@@ -1,0 +1,53 @@
+/**
+ * Helpers for tests that span components: start a simulator on a free port, poll for a condition.
+ *
+ * @module
+ */
+
+import { type ProfileInput, resolveProfile } from "../scripts/sim/profile.ts";
+import { type RunningSimulator, startSimulator } from "../scripts/sim/server.ts";
+
+/** Options for {@link startTestSim}. */
+export interface TestSimOptions {
+  preset?: string;
+  /** Profile keys as in YAML (`num_parallel`, `models`, ...). */
+  profile?: ProfileInput;
+  /** @default 200 */
+  speed?: number;
+}
+
+/** Starts a simulator on a free loopback port; close it with `await using` or `close()`. */
+export function startTestSim(
+  options: TestSimOptions = {},
+): RunningSimulator & AsyncDisposable {
+  const profile = resolveProfile({ preset: options.preset, overrides: options.profile });
+  const running = startSimulator({ profile, speed: options.speed ?? 200, port: 0 });
+  return { ...running, [Symbol.asyncDispose]: () => running.close() };
+}
+
+/** Polls `check` until it returns a value other than `undefined`/`false`, or throws after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 5000,
+): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Reads the simulator's side-endpoint state. */
+export async function simState(url: string): Promise<{
+  loading: string | null;
+  queued: number;
+  loaded: { name: string; in_flight: number; waiting: number; size: number; size_vram: number }[];
+}> {
+  const response = await fetch(`${url}/_sim/state`);
+  return await response.json();
+}
