@@ -172,7 +172,9 @@ const KEYS: Readonly<Record<string, (v: unknown) => unknown>> = {
   max_loaded_models: (v) => positiveInt(v, 0),
   max_queue: (v) => positiveInt(v, 0),
   keep_alive: (v) => {
-    const ms = typeof v === "number" ? v * 1000 : parseGoDuration(requireString(v));
+    // OLLAMA_KEEP_ALIVE takes a Go duration or whole seconds.
+    const seconds = typeof v === "number" ? v : /^-?\d+$/.test(String(v)) ? Number(v) : undefined;
+    const ms = seconds !== undefined ? seconds * 1000 : parseGoDuration(requireString(v));
     return ms < 0 ? Infinity : ms;
   },
   context_length: (v) => positiveInt(v, 0),

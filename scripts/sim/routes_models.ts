@@ -280,7 +280,14 @@ export function modelRoutes(sim: Simulator): Hono {
     return empty();
   });
 
-  app.on("HEAD", "/api/blobs/:digest", (c) => {
+  // Hono answers HEAD through GET routes; Ollama has no GET here, only HEAD.
+  app.get("/api/blobs/:digest", (c) => {
+    if (c.req.method !== "HEAD") {
+      return new Response("405 method not allowed", {
+        status: 405,
+        headers: { "content-type": "text/plain", allow: "HEAD, POST" },
+      });
+    }
     const digest = c.req.param("digest");
     if (!DIGEST.test(digest)) return new Response(null, { status: 400 });
     return new Response(null, { status: sim.store.hasBlob(digest.replace("-", ":")) ? 200 : 404 });

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { FOREVER } from "../../shared/duration.ts";
+import { findInCatalogue } from "./catalogue.ts";
+import { realClock } from "./clock.ts";
+import { resolveProfile } from "./profile.ts";
+import { Scheduler } from "./scheduler.ts";
+import { libraryLayers, ModelStore } from "./store.ts";
+
+function setup(overrides: Record<string, unknown> = {}) {
+  const profile = resolveProfile({ overrides: { load_base: "100ms", ...overrides } });
+  const store = new ModelStore();
+  for (const name of profile.models) {
+    const spec = findInCatalogue(name)!;
+    store.put(spec, libraryLayers(spec), 0);
+  }
+  const scheduler = new Scheduler({ profile, clock: realClock, toReal: (ms) => ms / 1000 });
+  const request = (name: string, keepAliveMs?: number, signal = new AbortController().signal) =>
+    scheduler.acquire({
+      model: store.get(name)!,
+      settings: { numCtx: 4096, extra: "" },
+      keepAliveMs,
+      signal,
+    });
+  return { scheduler, request, [Symbol.dispose]: () => scheduler.close() };
+}
+
+Deno.test("Scheduler grants slots in arrival order once the parallel limit is reached", async () => {
+  using s = setup({ num_parallel: 2 });
+  const a = await s.request("llama3.2:3b");
+  const b = await s.request("llama3.2:3b");
+  const order: string[] = [];
+  const c = s.request("llama3.2:3b").then((lease) => (order.push("c"), lease));
+  const d = s.request("llama3.2:3b").then((lease) => (order.push("d"), lease));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(order, [], "both wait while two slots are held");
+  a.release();
+  (await c).release();
+  b.release();
+  (await d).release();
+  assert.deepEqual(order, ["c", "d"]);
+});
+
+Deno.test("Scheduler: the latest keep_alive wins and 0 unloads once in-flight work ends", async () => {
+  using s = setup({ num_parallel: 2 });
+  const first = await s.request("llama3.2:3b", FOREVER);
+  assert.equal(first.loaded, true);
+  const second = await s.request("llama3.2:3b", 0);
+  assert.equal(second.loaded, false);
+  assert.equal(s.scheduler.loaded()[0]!.keepAliveMs, 0);
+  first.release();
+  assert.equal(s.scheduler.loaded().length, 1, "still busy with the second request");
+  second.release();
+  assert.equal(s.scheduler.loaded().length, 0);
+});
+
+Deno.test("Scheduler: a waiter that gives up leaves the queue and the next one gets the slot", async () => {
+  using s = setup();
+  const held = await s.request("llama3.2:3b");
+  const gone = new AbortController();
+  const abandoned = s.request("llama3.2:3b", undefined, gone.signal);
+  const next = s.request("llama3.2:3b");
+  gone.abort();
+  await assert.rejects(abandoned, { status: 499, message: "request canceled" });
+  held.release();
+  (await next).release();
+});
+
+Deno.test("Scheduler: MAX_LOADED_MODELS waits for a busy model to go idle before evicting it", async () => {
+  using s = setup({ max_loaded_models: 1 });
+  const busy = await s.request("llama3.2:3b");
+  let loaded = false;
+  const other = s.request("gemma3:4b").then((lease) => (loaded = true, lease));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(loaded, false, "no eviction while the only model is busy");
+  busy.release();
+  const lease = await other;
+  assert.deepEqual(s.scheduler.loaded().map((r) => r.model.name), ["gemma3:4b"]);
+  lease.release();
+});
