@@ -10,7 +10,7 @@ export interface Clock {
   now(): number;
   /** Milliseconds from an arbitrary origin that never goes backwards. */
   monotonic(): number;
-  /** Resolves after `ms`; rejects with the signal's reason if it aborts first. */
+  /** Resolves after `ms` (at once under 1 ms); rejects with the signal's reason if it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
@@ -20,7 +20,9 @@ export const realClock: Clock = {
   monotonic: () => performance.now(),
   sleep(ms, signal) {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (ms <= 0) return Promise.resolve();
+    // setTimeout cannot wait less than about a millisecond: shorter waits are skipped. Callers
+    // that pace many small steps (the decode loop) schedule against a cumulative deadline.
+    if (ms < 1) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(id);

@@ -214,6 +214,7 @@ function planOutput(
   if (plan.think) {
     const thinking = replyTokens(name, "think\u0000" + plan.prompt, seed, {
       length: [8, Math.max(8, Math.round(profile.replyTokens[1] / 3))],
+      max: budget + 1,
     });
     for (const text of thinking) {
       if (budget <= 0) return { steps, reason: "length", text: "" };
@@ -237,7 +238,8 @@ function planOutput(
   }
   const pieces = plan.format !== undefined
     ? splitIntoTokens(jsonReply(plan.format, hash32(name, plan.prompt, seed)))
-    : replyTokens(name, plan.prompt, seed, { length: profile.replyTokens });
+    // One token more than the budget tells a natural end from a cut.
+    : replyTokens(name, plan.prompt, seed, { length: profile.replyTokens, max: budget + 1 });
   const { kept } = applyStop(pieces, plan.options.stop ?? []);
   let reason: "stop" | "length" = "stop";
   let text = "";

@@ -28,7 +28,9 @@ Options:
   --num-parallel N         OLLAMA_NUM_PARALLEL
   --max-loaded-models N    OLLAMA_MAX_LOADED_MODELS (0 = 3 per GPU)
   --max-queue N            OLLAMA_MAX_QUEUE
-  --keep-alive D           OLLAMA_KEEP_ALIVE, e.g. 5m, 30s, -1
+  --keep-alive D           OLLAMA_KEEP_ALIVE, e.g. 5m, 30s, -1 (write --keep-alive=-1)
+  --context-length N       OLLAMA_CONTEXT_LENGTH (0 = by VRAM, as Ollama does)
+  --reply-tokens MIN,MAX   natural reply length in tokens (default 24,160)
   --version V              the Ollama version to report
   --list-models            print the catalogue of models and exit
   -h, --help               this help
@@ -50,6 +52,8 @@ export function parseSimArgs(args: string[]) {
       "max-loaded-models": { type: "string" },
       "max-queue": { type: "string" },
       "keep-alive": { type: "string" },
+      "context-length": { type: "string" },
+      "reply-tokens": { type: "string" },
       version: { type: "string" },
       "list-models": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -63,6 +67,8 @@ export function parseSimArgs(args: string[]) {
     max_loaded_models: values["max-loaded-models"],
     max_queue: values["max-queue"],
     keep_alive: values["keep-alive"],
+    context_length: values["context-length"],
+    reply_tokens: values["reply-tokens"]?.split(","),
     version: values.version,
   };
   const port = Number(values.port);
@@ -136,7 +142,13 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  await running.sim.preload();
+  try {
+    await running.sim.preload();
+  } catch (error) {
+    console.error(`Cannot preload ${profile.preload.join(", ")}: ${(error as Error).message}`);
+    await running.close();
+    Deno.exit(1);
+  }
   if (profile.preload.length > 0) console.log(`Loaded: ${profile.preload.join(", ")}`);
 }
 

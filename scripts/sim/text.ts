@@ -54,6 +54,11 @@ export function countTokens(text: string): number {
 export interface ReplyOptions {
   /** Natural length range before any `num_predict` cut, in tokens. */
   length: readonly [number, number];
+  /**
+   * Stop after this many tokens: the result is then a prefix of the full reply.
+   * @default Infinity
+   */
+  max?: number;
 }
 
 /**
@@ -70,10 +75,11 @@ export function replyTokens(
   const random = rng(hash32(model, prompt, seed));
   const [min, max] = options.length;
   const total = min + Math.floor(random() * (max - min + 1));
+  const stop = Math.min(total, options.max ?? Infinity);
   const tokens: string[] = [];
   let sentenceStart = true;
   let sinceClose = 0;
-  while (tokens.length < total) {
+  while (tokens.length < stop) {
     const left = total - tokens.length;
     if (!sentenceStart && (left === 1 || (sinceClose > 5 && random() < 0.14))) {
       tokens.push(CLOSERS[Math.floor(random() * CLOSERS.length)]!);

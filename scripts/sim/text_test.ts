@@ -78,3 +78,9 @@ Deno.test("applyStop() cuts before the first stop sequence, even inside a token"
   assert.deepEqual(applyStop(["a", "b"], ["zz", ""]), { kept: ["a", "b"], stopped: false });
   assert.deepEqual(applyStop(["ab", "cd"], ["cd", "b"]), { kept: ["a"], stopped: true });
 });
+
+Deno.test("replyTokens() with `max` gives a prefix of the full reply", () => {
+  const full = replyTokens("m", "p", 4, { length: [50, 50] });
+  assert.deepEqual(replyTokens("m", "p", 4, { length: [50, 50], max: 7 }), full.slice(0, 7));
+  assert.deepEqual(replyTokens("m", "p", 4, { length: [50, 50], max: 500 }), full);
+});
