@@ -6,8 +6,10 @@
 
 import { simBench } from "./sim_bench.ts";
 
-const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
-  .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+// Deno wants --allow-all for /proc/cpuinfo; lscpu says the same under --allow-run.
+const lscpu = await new Deno.Command("lscpu", { stdout: "piped", stderr: "null" }).output()
+  .then((out) => new TextDecoder().decode(out.stdout), () => "");
+const cpu = /Model name:\s*(.*)/.exec(lscpu)?.[1] ?? "unknown CPU";
 console.log(
   `## ${
     new Date().toISOString().slice(0, 10)
