@@ -235,3 +235,18 @@ Deno.test("/v1/models answers data: null when no model is on disk", async () => 
   assert.deepEqual(await (await s.call("/v1/models")).json(), { object: "list", data: null });
   assert.deepEqual(await (await s.call("/api/tags")).json(), { models: [] });
 });
+
+Deno.test("a model described in the profile is listed, shown and served like any other", async () => {
+  using s = setup({
+    models: [{ name: "acme/coder:13b", size: "7.9GB", capabilities: ["completion", "tools"] }],
+  });
+  const tags = await (await s.call("/api/tags")).json();
+  assert.equal(tags.models[0].name, "acme/coder:13b");
+  assert.equal(tags.models[0].size, 7_900_000_000);
+  const reply = await (await s.call("/api/generate", {
+    json: { model: "acme/coder:13b", prompt: "hi", stream: false, options: { num_predict: 2 } },
+  })).json();
+  assert.equal(reply.eval_count, 2);
+  const models = await (await s.call("/v1/models")).json();
+  assert.equal(models.data[0].owned_by, "acme");
+});

@@ -122,13 +122,15 @@ export class Engine {
     const runner = lease.runner;
     try {
       const loaded = clock.monotonic();
-      await clock.sleep(toReal(plan.promptTokens / runner.speeds.prefill * 1000), signal);
-      const prefilled = clock.monotonic();
+      // One timeline of deadlines: a wait too short for a timer is not lost but carried into the
+      // next one, so the prefill and every token take their planned time on average.
+      const prefilled = loaded + toReal(plan.promptTokens / runner.speeds.prefill * 1000);
+      if (prefilled - loaded >= 1) await clock.sleep(prefilled - clock.monotonic(), signal);
       const output = planOutput(plan, this.#o.profile);
       runner.decoding++;
       let evalCount = 0;
       try {
-        let due = clock.monotonic();
+        let due = Math.max(prefilled, clock.monotonic());
         for (const step of output.steps) {
           const perToken = 1000 / (runner.speeds.decode * parallelSlowdown(runner.decoding));
           due += toReal(perToken * step.tokens);
@@ -141,7 +143,7 @@ export class Engine {
       } finally {
         runner.decoding--;
       }
-      const end = clock.monotonic();
+      const end = Math.max(clock.monotonic(), prefilled);
       const ns = (ms: number) => Math.round(ms * 1e6);
       yield {
         type: "done",

@@ -8,8 +8,8 @@
 
 import { parse as parseYaml } from "yaml";
 import { parseGoDuration } from "../../shared/duration.ts";
-import { normalizeModelName } from "../../shared/model_name.ts";
-import { findInCatalogue } from "./catalogue.ts";
+import { modelKey, normalizeModelName } from "../../shared/model_name.ts";
+import { customSpec, findInCatalogue, type ModelSpec } from "./catalogue.ts";
 
 /** One simulated GPU. */
 export interface GpuProfile {
@@ -52,13 +52,15 @@ export interface Profile {
   replyTokens: [number, number];
   /** Models on disk at start, by display name. */
   models: string[];
+  /** Models the profile describes itself (on disk at start, and pullable). */
+  customModels: ModelSpec[];
   /** Models to load at start. */
   preload: string[];
 }
 
 const GIB = 1024 ** 3;
 
-const DEFAULTS: Omit<Profile, "name" | "gpus" | "models"> = {
+const DEFAULTS: Omit<Profile, "name" | "gpus" | "models" | "customModels"> = {
   version: "0.33.0",
   ram: 64 * GIB,
   ramBandwidth: 80e9,
@@ -196,8 +198,13 @@ const KEYS: Readonly<Record<string, (v: unknown) => unknown>> = {
       };
     });
   },
-  models: modelList,
-  preload: modelList,
+  // Checked against `models` once both are read.
+  preload: (v) =>
+    listOf(v).map((name) => {
+      const display = typeof name === "string" ? normalizeModelName(name) : undefined;
+      if (!display) throw new RangeError(`${JSON.stringify(name)} is not a model name`);
+      return display;
+    }),
 };
 
 const CAMEL: Readonly<Record<string, keyof Profile>> = {
@@ -226,16 +233,45 @@ function positiveInt(v: unknown, min: number): number {
   return n;
 }
 
-function modelList(v: unknown): string[] {
+function listOf(v: unknown): unknown[] {
   const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
   if (!Array.isArray(list)) throw new TypeError("must be a list of model names");
-  return list.map((name) => {
-    const display = typeof name === "string" ? normalizeModelName(name) : undefined;
-    if (!display || !findInCatalogue(display)) {
-      throw new RangeError(`${JSON.stringify(name)} is not in the simulator's catalogue`);
+  return list;
+}
+
+function catalogueName(name: unknown): string {
+  const display = typeof name === "string" ? normalizeModelName(name) : undefined;
+  if (!display || !findInCatalogue(display)) {
+    throw new RangeError(`${JSON.stringify(name)} is not in the simulator's catalogue`);
+  }
+  return display;
+}
+
+/** `models:` entries are catalogue names or maps that describe a model (see `customSpec`). */
+function readModels(v: unknown): { models: string[]; customModels: ModelSpec[] } {
+  const customModels: ModelSpec[] = [];
+  const models = listOf(v).map((entry, i) => {
+    if (typeof entry !== "object" || entry === null) return catalogueName(entry);
+    try {
+      const raw = entry as Record<string, unknown>;
+      const name = normalizeModelName(String(raw.name ?? ""));
+      if (!name) throw new TypeError(`'name' must be a model name`);
+      const size = raw.size === undefined ? undefined : parseSize(raw.size);
+      const spec = customSpec({ ...raw, name, size });
+      customModels.push(spec);
+      return spec.name;
+    } catch (error) {
+      throw new TypeError(`[${i}] ${(error as Error).message}`);
     }
-    return display;
   });
+  return { models, customModels };
+}
+
+/** The spec of a model the profile can have: its own description first, then the catalogue. */
+export function specFor(profile: Profile, name: string): ModelSpec | undefined {
+  const key = modelKey(name);
+  const own = profile.customModels.find((m) => modelKey(m.name) === key);
+  return own ? { ...own } : findInCatalogue(normalizeModelName(name) ?? name);
 }
 
 /**
@@ -272,9 +308,21 @@ export function resolveProfile(
       }`,
     );
   }
-  const resolved: Record<string, unknown> = { ...DEFAULTS, name: presetName, ...preset };
+  const resolved: Record<string, unknown> = {
+    ...DEFAULTS,
+    name: presetName,
+    customModels: [],
+    ...preset,
+  };
+  if (input.models !== undefined) {
+    try {
+      Object.assign(resolved, readModels(input.models));
+    } catch (error) {
+      problems.push(`models: ${(error as Error).message}`);
+    }
+  }
   for (const [key, value] of Object.entries(input)) {
-    if (key === "preset" || value === undefined) continue;
+    if (key === "preset" || key === "models" || value === undefined) continue;
     const read = KEYS[key];
     if (!read) {
       problems.push(`${key}: unknown setting`);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRate, parseSize, PRESETS, resolveProfile } from "./profile.ts";
+import { parseRate, parseSize, PRESETS, resolveProfile, specFor } from "./profile.ts";
 
 Deno.test("resolveProfile() starts from a preset and applies YAML then overrides", () => {
   const profile = resolveProfile({
@@ -45,4 +45,32 @@ Deno.test("parseSize() and parseRate() read human units", () => {
   assert.equal(parseSize(1024), 1024);
   assert.equal(parseRate("2GB/s"), 2e9);
   assert.throws(() => parseSize("big"), SyntaxError);
+});
+
+Deno.test("resolveProfile() takes models described in the profile, on disk and pullable", () => {
+  const profile = resolveProfile({
+    yaml: `
+models:
+  - qwen3:8b
+  - name: acme/coder:13b
+    size: 7.9GB
+    family: llama
+    quantization: Q4_K_M
+    capabilities: [completion, tools]
+    context_length: 16384
+  - { name: acme-embed, size: 300MB, embedding: true, embedding_length: 768 }
+preload: [acme/coder:13b]
+`,
+  });
+  assert.deepEqual(profile.models, ["qwen3:8b", "acme/coder:13b", "acme-embed:latest"]);
+  const coder = specFor(profile, "ACME/coder:13b")!;
+  assert.equal(coder.size, 7.9e9);
+  assert.equal(coder.parameterSize, "13.2B");
+  assert.deepEqual(coder.capabilities, ["completion", "tools"]);
+  assert.equal(specFor(profile, "acme-embed")!.capabilities[0], "embedding");
+  assert.equal(specFor(profile, "qwen3:8b")!.size, 5_225_376_047);
+  assert.throws(
+    () => resolveProfile({ yaml: "models:\n  - { name: x }\n" }),
+    /models: \[0\] 'size' of x:latest must be a positive number of bytes/,
+  );
 });

@@ -8,10 +8,9 @@
  */
 
 import type { ProgressLine } from "../../shared/ollama.ts";
-import { findInCatalogue } from "./catalogue.ts";
 import type { Clock } from "./clock.ts";
 import { SimError } from "./errors.ts";
-import type { Profile } from "./profile.ts";
+import { type Profile, specFor } from "./profile.ts";
 import { type Layer, libraryLayers, type ModelStore } from "./store.ts";
 
 /** Ollama's progress interval, simulated milliseconds. */
@@ -67,7 +66,7 @@ export class Puller {
     const { store, clock, toReal } = this.#o;
     yield { status: "pulling manifest" };
     await clock.sleep(toReal(150), signal);
-    const spec = findInCatalogue(name);
+    const spec = specFor(this.#o.profile, name);
     if (!spec) throw new SimError(500, "pull model manifest: file does not exist");
     const layers = libraryLayers(spec);
     for (const layer of layers) {

@@ -6,11 +6,10 @@
  */
 
 import { formatGoTime } from "../../shared/go_time.ts";
-import { findInCatalogue } from "./catalogue.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { Engine } from "./engine.ts";
 import { Faults } from "./faults.ts";
-import type { Profile } from "./profile.ts";
+import { type Profile, specFor } from "./profile.ts";
 import { Puller } from "./pull.ts";
 import { Scheduler } from "./scheduler.ts";
 import { libraryLayers, ModelStore } from "./store.ts";
@@ -62,7 +61,7 @@ export class Simulator {
     this.puller = new Puller({ profile, store: this.store, clock, toReal });
     // Models on disk were pulled over the past days, newest first in the profile's order.
     profile.models.forEach((name, i) => {
-      const spec = findInCatalogue(name)!;
+      const spec = specFor(profile, name)!;
       this.store.put(spec, libraryLayers(spec), this.startedAt - (i + 1) * 86_400_000 - i * 7_919);
     });
   }
