@@ -7,11 +7,12 @@
 
 import { Hono } from "hono";
 import { parseKeepAlive } from "../../shared/duration.ts";
-import type { Message, Tool } from "../../shared/ollama.ts";
+import type { Message, RequestOptions, Tool } from "../../shared/ollama.ts";
 import type { GenerationEvent, GenerationPlan } from "./engine.ts";
 import { SimError } from "./errors.ts";
 import { json, nativeError, NDJSON_TYPE, readBody, streamResponse, toSimError } from "./http.ts";
 import type { Simulator } from "./simulator.ts";
+import type { StoredModel } from "./store.ts";
 import { countTokens } from "./text.ts";
 import {
   createdAt,
@@ -82,6 +83,54 @@ export function readMessages(raw: unknown): Message[] {
   });
 }
 
+/**
+ * Plans a chat for native and OpenAI routes alike: checks tools and vision, renders the prompt, and
+ * lets the "model" call a tool when the last message is the user's and tools are offered.
+ */
+export function chatPlan(
+  model: StoredModel,
+  name: string,
+  messages: readonly Message[],
+  tools: readonly Tool[],
+  settings: Pick<GenerationPlan, "options" | "keepAliveMs" | "format"> & { think: unknown },
+): GenerationPlan {
+  if (tools.length > 0) requireCapability(model, name, "tools");
+  if (messages.some((m) => m.images?.length)) requireCapability(model, name, "vision");
+  const rendered = renderChat(messages, tools);
+  const last = messages.at(-1)!;
+  return {
+    model,
+    prompt: rendered.prompt,
+    promptTokens: rendered.tokens,
+    options: settings.options,
+    keepAliveMs: settings.keepAliveMs,
+    format: settings.format,
+    think: thinkingFor(model, name, settings.think),
+    tool: last.role === "user" && tools.length > 0 ? chooseTool(tools, last.content) : undefined,
+  };
+}
+
+/**
+ * An empty prompt or message list: unload at once with keep_alive 0, else load and answer when
+ * ready. Either way one JSON object, even when streaming was asked for.
+ */
+async function loadOrUnload(
+  sim: Simulator,
+  request: Request,
+  load: { model: StoredModel; options: RequestOptions; keepAliveMs: number | undefined },
+  shape: { model: string } & Record<string, unknown>,
+): Promise<Response> {
+  const { model, ...rest } = shape;
+  const reply = (reason: "load" | "unload") =>
+    json({ model, created_at: createdAt(sim), ...rest, done: true, done_reason: reason });
+  if (load.keepAliveMs === 0) {
+    sim.scheduler.unload(load.model);
+    return reply("unload");
+  }
+  await sim.engine.preload(load.model, load.options, load.keepAliveMs, request.signal);
+  return reply("load");
+}
+
 /** Awaits the first event, then streams the rest as NDJSON; or collects them for stream:false. */
 async function respond(
   sim: Simulator,
@@ -149,13 +198,10 @@ export function inferenceRoutes(sim: Simulator): Hono {
     const prompt = (body.prompt as string | undefined) ?? "";
     const images = (body.images as string[] | undefined) ?? [];
     if (prompt === "" && images.length === 0) {
-      const base = { model: name, created_at: createdAt(sim), response: "", done: true };
-      if (keepAliveMs === 0) {
-        sim.scheduler.unload(model);
-        return json({ ...base, done_reason: "unload" });
-      }
-      await sim.engine.preload(model, options, keepAliveMs, c.req.raw.signal);
-      return json({ ...base, created_at: createdAt(sim), done_reason: "load" });
+      return await loadOrUnload(sim, c.req.raw, { model, options, keepAliveMs }, {
+        model: name,
+        response: "",
+      });
     }
     if (body.raw === true && (body.template || body.system || body.context)) {
       throw new SimError(400, "raw mode does not support template, system, or context");
@@ -232,35 +278,17 @@ export function inferenceRoutes(sim: Simulator): Hono {
       throw new SimError(400, `"${name}" does not support chat`);
     }
     if (messages.length === 0) {
-      const base = {
+      return await loadOrUnload(sim, c.req.raw, { model, options, keepAliveMs }, {
         model: name,
-        created_at: createdAt(sim),
         message: { role: "assistant", content: "" },
-        done: true,
-      };
-      if (keepAliveMs === 0) {
-        sim.scheduler.unload(model);
-        return json({ ...base, done_reason: "unload" });
-      }
-      await sim.engine.preload(model, options, keepAliveMs, c.req.raw.signal);
-      return json({ ...base, created_at: createdAt(sim), done_reason: "load" });
+      });
     }
-    const tools = (body.tools as Tool[] | undefined) ?? [];
-    if (tools.length > 0) requireCapability(model, name, "tools");
-    if (messages.some((m) => m.images?.length)) requireCapability(model, name, "vision");
-    const think = thinkingFor(model, name, body.think);
-    const rendered = renderChat(messages, tools);
-    const last = messages.at(-1)!;
-    const plan: GenerationPlan = {
-      model,
-      prompt: rendered.prompt,
-      promptTokens: rendered.tokens,
+    const plan = chatPlan(model, name, messages, (body.tools as Tool[] | undefined) ?? [], {
       options,
       keepAliveMs,
       format: readFormat(body.format),
-      think,
-      tool: last.role === "user" && tools.length > 0 ? chooseTool(tools, last.content) : undefined,
-    };
+      think: body.think,
+    });
     const line = (event: GenerationEvent): Record<string, unknown> => {
       const head = { model: name, created_at: createdAt(sim) };
       switch (event.type) {

@@ -11,10 +11,10 @@ import type { Message, RequestOptions, Tool, ToolCall } from "../../shared/ollam
 import type { GenerationEvent, GenerationPlan } from "./engine.ts";
 import { modelNotFound, SimError } from "./errors.ts";
 import { json, readBody, SSE_TYPE, streamResponse } from "./http.ts";
-import { chooseTool, readMessages, renderChat } from "./routes_inference.ts";
+import { chatPlan, readMessages } from "./routes_inference.ts";
 import type { Simulator } from "./simulator.ts";
 import { countTokens } from "./text.ts";
-import { readFormat, requireCapability, requireModel, thinkingFor } from "./wire.ts";
+import { readFormat, requireCapability, requireModel } from "./wire.ts";
 
 type Done = Extract<GenerationEvent, { type: "done" }>;
 
@@ -163,28 +163,18 @@ export function openAIRoutes(sim: Simulator): Hono {
     if (name === "") throw new SimError(400, "model is required");
     const model = requireModel(sim, name);
     const messages: Message[] = readMessages(rawMessages.map(toNative));
-    const tools = (body.tools as Tool[] | undefined) ?? [];
-    if (tools.length > 0) requireCapability(model, name, "tools");
-    if (messages.some((m) => m.images?.length)) requireCapability(model, name, "vision");
     const effort = body.reasoning_effort ??
       (body.reasoning as { effort?: string } | undefined)?.effort;
-    const think = thinkingFor(model, name, effort === undefined ? undefined : effort !== "none");
     const responseFormat = body.response_format as
       | { type?: string; json_schema?: { schema?: unknown } }
       | undefined;
-    const rendered = renderChat(messages, tools);
-    const last = messages.at(-1)!;
-    const plan: GenerationPlan = {
-      model,
-      prompt: rendered.prompt,
-      promptTokens: rendered.tokens,
+    const plan = chatPlan(model, name, messages, (body.tools as Tool[] | undefined) ?? [], {
       options: samplingOptions(body),
       format: responseFormat?.type === "json_object"
         ? "json"
         : readFormat(responseFormat?.json_schema?.schema),
-      think,
-      tool: last.role === "user" && tools.length > 0 ? chooseTool(tools, last.content) : undefined,
-    };
+      think: effort === undefined ? undefined : effort !== "none",
+    });
     const id = `chatcmpl-${Math.floor(Math.random() * 999)}`;
     const created = Math.floor(sim.clock.now() / 1000);
     const head = {
