@@ -104,7 +104,7 @@ export interface SchedulerOptions {
 
 interface Pending {
   request: AcquireRequest;
-  resolve(lease: Promise<Lease>): void;
+  resolve(lease: Lease | PromiseLike<Lease>): void;
   reject(error: unknown): void;
 }
 
@@ -117,6 +117,7 @@ export class Scheduler {
   #loading?: { model: string; since: number };
   #warm = new Set<string>();
   #closed = false;
+  #closing = new AbortController();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -166,7 +167,7 @@ export class Scheduler {
     if (this.#pending.length >= this.#options.profile.maxQueue) {
       return Promise.reject(new SimError(503, QUEUE_FULL));
     }
-    const { promise, resolve, reject } = Promise.withResolvers<Promise<Lease>>();
+    const { promise, resolve, reject } = Promise.withResolvers<Lease>();
     const pending: Pending = { request, resolve, reject };
     const onAbort = () => {
       const i = this.#pending.indexOf(pending);
@@ -176,9 +177,7 @@ export class Scheduler {
     request.signal.addEventListener("abort", onAbort, { once: true });
     this.#pending.push(pending);
     void this.#drain();
-    return promise.then((lease) => lease).finally(() =>
-      request.signal.removeEventListener("abort", onAbort)
-    );
+    return promise.finally(() => request.signal.removeEventListener("abort", onAbort));
   }
 
   /**
@@ -197,6 +196,7 @@ export class Scheduler {
   /** Unloads everything and fails every waiting request; timers stop. */
   close(): void {
     this.#closed = true;
+    this.#closing.abort(new SimError(500, "server is shutting down"));
     for (const pending of this.#pending.splice(0)) {
       pending.reject(new SimError(500, "server is shutting down"));
     }
@@ -286,7 +286,7 @@ export class Scheduler {
       (this.#options.extraLoadMs?.() ?? 0);
     this.#loading = { model: model.name, since: clock.now() };
     try {
-      await clock.sleep(toReal(simMs));
+      await clock.sleep(toReal(simMs), this.#closing.signal);
     } finally {
       this.#loading = undefined;
     }

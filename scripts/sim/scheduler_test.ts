@@ -77,3 +77,12 @@ Deno.test("Scheduler: MAX_LOADED_MODELS waits for a busy model to go idle before
   assert.deepEqual(s.scheduler.loaded().map((r) => r.model.name), ["gemma3:4b"]);
   lease.release();
 });
+
+Deno.test("Scheduler.close() fails a load in progress at once and leaves no timer behind", async () => {
+  using s = setup({ load_base: "1h" });
+  const loading = s.request("llama3.2:3b");
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(s.scheduler.loading?.model, "llama3.2:3b");
+  s.scheduler.close();
+  await assert.rejects(loading, { status: 500, message: "server is shutting down" });
+});
