@@ -10,7 +10,7 @@ import { runLoad } from "./load.ts";
 /** Starts `deno task sim` on a free port in a child process and returns its URL. */
 export async function spawnSim(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "scripts/sim/main.ts", "--port", "0", ...args],
+    args: ["task", "sim", "--port", "0", ...args],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

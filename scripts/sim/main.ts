@@ -85,6 +85,14 @@ export function parseSimArgs(args: string[]) {
   return { values, overrides, port, speed, problems };
 }
 
+async function readProfile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(`Cannot read the profile ${JSON.stringify(path)}: ${(error as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -111,11 +119,8 @@ async function main(): Promise<void> {
   let profile;
   try {
     const isFile = values.profile !== undefined && /[./]/.test(values.profile);
-    profile = resolveProfile({
-      preset: isFile ? undefined : values.profile,
-      yaml: isFile ? await Deno.readTextFile(values.profile!) : undefined,
-      overrides,
-    });
+    const yaml = isFile ? await readProfile(values.profile!) : undefined;
+    profile = resolveProfile({ preset: isFile ? undefined : values.profile, yaml, overrides });
   } catch (error) {
     problems.push((error as Error).message);
   }

@@ -297,7 +297,9 @@ export function resolveProfile(
       problems.push(`profile file: ${(error as Error).message}`);
     }
   }
-  input = { ...input, ...options.overrides };
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) input = { ...input, [key]: value }; // a flag left out keeps the YAML
+  }
   const presetName = options.preset ??
     (typeof input.preset === "string" ? input.preset : "rtx4090");
   const preset = PRESETS[presetName];
