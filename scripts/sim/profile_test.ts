@@ -74,3 +74,16 @@ preload: [acme/coder:13b]
     /models: \[0\] 'size' of x:latest must be a positive number of bytes/,
   );
 });
+
+Deno.test("the example profile in scripts/sim/example_profile.yaml loads", async () => {
+  const yaml = await Deno.readTextFile(new URL("./example_profile.yaml", import.meta.url));
+  const profile = resolveProfile({ yaml });
+  assert.equal(profile.gpus[0]!.vram, 24 * 1024 ** 3);
+  assert.deepEqual(profile.models, [
+    "qwen3:8b",
+    "llama3.2:3b",
+    "nomic-embed-text:latest",
+    "acme/coder:13b",
+  ]);
+  assert.deepEqual(profile.preload, ["llama3.2:3b"]);
+});
