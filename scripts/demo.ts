@@ -9,7 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { resolveProfile } from "./sim/profile.ts";
-import { startSimulator } from "./sim/server.ts";
+import { closeOnSignal, startSimulator } from "./sim/server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -61,12 +61,7 @@ Models on disk: ${profile.models.join(", ")}
 
 Press Ctrl-C to stop.`);
 
-const stop = async () => {
-  await running.close();
-  Deno.exit(0);
-};
-Deno.addSignalListener("SIGINT", stop);
-Deno.addSignalListener("SIGTERM", stop);
+closeOnSignal(running);
 try {
   await running.sim.preload();
   console.log(`llama3.2:3b is loaded.`);

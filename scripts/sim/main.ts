@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { CATALOGUE } from "./catalogue.ts";
 import { PRESETS, type ProfileInput, resolveProfile } from "./profile.ts";
-import { startSimulator } from "./server.ts";
+import { closeOnSignal, startSimulator } from "./server.ts";
 
 const HELP = `Usage: deno task sim [options]
 
@@ -141,12 +141,7 @@ async function main(): Promise<void> {
       profile.models[0]
     }","messages":[{"role":"user","content":"Hello"}]}'`,
   );
-  const stop = async () => {
-    await running.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  closeOnSignal(running);
   try {
     await running.sim.preload();
   } catch (error) {

@@ -67,3 +67,13 @@ function serve(
 ): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({ hostname, port, onListen() {} }, handler);
 }
+
+/** Closes a running simulator and exits cleanly on SIGINT or SIGTERM (Ctrl-C, systemd stop). */
+export function closeOnSignal(running: RunningSimulator): void {
+  const stop = async () => {
+    await running.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
