@@ -9,7 +9,7 @@
 
 import { Hono } from "hono";
 import { SimError } from "./errors.ts";
-import { nativeError, toSimError } from "./http.ts";
+import { methodNotAllowed, nativeError, text, toSimError } from "./http.ts";
 import { inferenceRoutes } from "./routes_inference.ts";
 import { modelRoutes } from "./routes_models.ts";
 import { openAIError, openAIRoutes } from "./routes_openai.ts";
@@ -19,10 +19,6 @@ import type { Simulator } from "./simulator.ts";
 /** Paths where Ollama registers HEAD as well as GET; Hono would answer HEAD on every GET route. */
 const HEAD_PATHS = new Set(["/", "/api/version", "/api/tags"]);
 
-function text(body: string, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { "content-type": "text/plain", ...headers } });
-}
-
 /** Creates the HTTP app of a simulator. */
 export function createSimApp(sim: Simulator): Hono {
   const app = new Hono();
@@ -31,7 +27,7 @@ export function createSimApp(sim: Simulator): Hono {
     const path = c.req.path;
     if (path.startsWith("/_sim/")) return await next();
     if (c.req.method === "HEAD" && !HEAD_PATHS.has(path) && !path.startsWith("/api/blobs/")) {
-      return methodNotAllowed(app, path);
+      return allowedMethods(app, path);
     }
     const stall = sim.faults.takeStall();
     if (stall !== undefined) await sim.clock.sleep(stall, c.req.raw.signal).catch(() => {});
@@ -46,7 +42,7 @@ export function createSimApp(sim: Simulator): Hono {
   app.route("/", openAIRoutes(sim));
   app.route("/", simRoutes(sim));
 
-  app.notFound((c) => methodNotAllowed(app, c.req.path) ?? text("404 page not found", 404));
+  app.notFound((c) => allowedMethods(app, c.req.path) ?? text("404 page not found", 404));
 
   app.onError((error, c) => {
     const e = toSimError(error);
@@ -57,7 +53,7 @@ export function createSimApp(sim: Simulator): Hono {
 }
 
 /** gin's answer for a known path with the wrong method: 405 with the methods it does allow. */
-function methodNotAllowed(app: Hono, path: string): Response | undefined {
+function allowedMethods(app: Hono, path: string): Response | undefined {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method === "ALL") continue;
@@ -69,5 +65,5 @@ function methodNotAllowed(app: Hono, path: string): Response | undefined {
     if (route.method === "GET" && HEAD_PATHS.has(path)) methods.add("HEAD");
   }
   if (methods.size === 0) return undefined;
-  return text("405 method not allowed", 405, { allow: [...methods].join(", ") });
+  return methodNotAllowed([...methods]);
 }

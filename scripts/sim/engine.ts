@@ -125,7 +125,7 @@ export class Engine {
       // One timeline of deadlines: a wait too short for a timer is not lost but carried into the
       // next one, so the prefill and every token take their planned time on average.
       const prefilled = loaded + toReal(plan.promptTokens / runner.speeds.prefill * 1000);
-      if (prefilled - loaded >= 1) await clock.sleep(prefilled - clock.monotonic(), signal);
+      await clock.sleep(prefilled - clock.monotonic(), signal);
       const output = planOutput(plan, this.#o.profile);
       runner.decoding++;
       let evalCount = 0;
@@ -134,9 +134,7 @@ export class Engine {
         for (const step of output.steps) {
           const perToken = 1000 / (runner.speeds.decode * parallelSlowdown(runner.decoding));
           due += toReal(perToken * step.tokens);
-          const wait = due - clock.monotonic();
-          if (wait >= 1) await clock.sleep(wait, signal);
-          signal.throwIfAborted();
+          await clock.sleep(due - clock.monotonic(), signal);
           evalCount += step.tokens;
           yield step.event;
         }

@@ -22,6 +22,11 @@ export function modelNotFound(name: string): SimError {
   return new SimError(404, `model '${name}' not found`);
 }
 
+/** The error for work cut short because the simulator is closing. */
+export function shuttingDown(): SimError {
+  return new SimError(500, "server is shutting down");
+}
+
 /** The error for a request whose client went away while it waited. */
 export function canceled(): SimError {
   return new SimError(499, "request canceled");

@@ -23,6 +23,16 @@ export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": JSON_TYPE } });
 }
 
+/** A plain-text answer, as gin writes its own 404 and 405. */
+export function text(body: string, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain", ...headers } });
+}
+
+/** gin's 405 for a known path with the wrong method, naming the methods it does allow. */
+export function methodNotAllowed(allow: readonly string[]): Response {
+  return text("405 method not allowed", 405, { allow: allow.join(", ") });
+}
+
 /** An empty 200, as copy and delete answer. */
 export function empty(status = 200): Response {
   return new Response(null, { status });

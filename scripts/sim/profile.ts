@@ -199,12 +199,7 @@ const KEYS: Readonly<Record<string, (v: unknown) => unknown>> = {
     });
   },
   // Checked against `models` once both are read.
-  preload: (v) =>
-    listOf(v).map((name) => {
-      const display = typeof name === "string" ? normalizeModelName(name) : undefined;
-      if (!display) throw new RangeError(`${JSON.stringify(name)} is not a model name`);
-      return display;
-    }),
+  preload: (v) => listOf(v).map(displayNameOf),
 };
 
 const CAMEL: Readonly<Record<string, keyof Profile>> = {
@@ -239,9 +234,16 @@ function listOf(v: unknown): unknown[] {
   return list;
 }
 
-function catalogueName(name: unknown): string {
+/** A model name in Ollama's display form, or a RangeError naming the bad value. */
+function displayNameOf(name: unknown): string {
   const display = typeof name === "string" ? normalizeModelName(name) : undefined;
-  if (!display || !findInCatalogue(display)) {
+  if (!display) throw new RangeError(`${JSON.stringify(name)} is not a model name`);
+  return display;
+}
+
+function catalogueName(name: unknown): string {
+  const display = displayNameOf(name);
+  if (!findInCatalogue(display)) {
     throw new RangeError(`${JSON.stringify(name)} is not in the simulator's catalogue`);
   }
   return display;
@@ -254,8 +256,7 @@ function readModels(v: unknown): { models: string[]; customModels: ModelSpec[] }
     if (typeof entry !== "object" || entry === null) return catalogueName(entry);
     try {
       const raw = entry as Record<string, unknown>;
-      const name = normalizeModelName(String(raw.name ?? ""));
-      if (!name) throw new TypeError(`'name' must be a model name`);
+      const name = displayNameOf(raw.name ?? "");
       const size = raw.size === undefined ? undefined : parseSize(raw.size);
       const spec = customSpec({ ...raw, name, size });
       customModels.push(spec);

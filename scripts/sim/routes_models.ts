@@ -11,7 +11,15 @@ import { normalizeModelName } from "../../shared/model_name.ts";
 import type { ProgressLine } from "../../shared/ollama.ts";
 import { findInCatalogue, kvBytesPerToken, type ModelSpec } from "./catalogue.ts";
 import { modelNotFound, SimError } from "./errors.ts";
-import { empty, json, NDJSON_TYPE, readBody, streamResponse, toSimError } from "./http.ts";
+import {
+  empty,
+  json,
+  methodNotAllowed,
+  NDJSON_TYPE,
+  readBody,
+  streamResponse,
+  toSimError,
+} from "./http.ts";
 import type { Simulator } from "./simulator.ts";
 import { type Layer, sha256Hex } from "./store.ts";
 import { details, listEntry, psEntry } from "./wire.ts";
@@ -282,12 +290,7 @@ export function modelRoutes(sim: Simulator): Hono {
 
   // Hono answers HEAD through GET routes; Ollama has no GET here, only HEAD.
   app.get("/api/blobs/:digest", (c) => {
-    if (c.req.method !== "HEAD") {
-      return new Response("405 method not allowed", {
-        status: 405,
-        headers: { "content-type": "text/plain", allow: "HEAD, POST" },
-      });
-    }
+    if (c.req.method !== "HEAD") return methodNotAllowed(["HEAD", "POST"]);
     const digest = c.req.param("digest");
     if (!DIGEST.test(digest)) return new Response(null, { status: 400 });
     return new Response(null, { status: sim.store.hasBlob(digest.replace("-", ":")) ? 200 : 404 });

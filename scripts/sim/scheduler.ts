@@ -18,7 +18,7 @@
 import { FOREVER } from "../../shared/duration.ts";
 import { modelKey } from "../../shared/model_name.ts";
 import type { Clock } from "./clock.ts";
-import { canceled, QUEUE_FULL, SimError } from "./errors.ts";
+import { canceled, QUEUE_FULL, shuttingDown, SimError } from "./errors.ts";
 import {
   fitsInVram,
   type Footprint,
@@ -157,7 +157,7 @@ export class Scheduler {
 
   /** Waits for a slot on `request.model`, loading it first when needed. */
   acquire(request: AcquireRequest): Promise<Lease> {
-    if (this.#closed) return Promise.reject(new SimError(500, "server is shutting down"));
+    if (this.#closed) return Promise.reject(shuttingDown());
     if (request.signal.aborted) return Promise.reject(canceled());
     const runner = this.#runners.get(modelKey(request.model.name)!);
     if (runner && this.#compatible(runner, request)) {
@@ -196,9 +196,9 @@ export class Scheduler {
   /** Unloads everything and fails every waiting request; timers stop. */
   close(): void {
     this.#closed = true;
-    this.#closing.abort(new SimError(500, "server is shutting down"));
+    this.#closing.abort(shuttingDown());
     for (const pending of this.#pending.splice(0)) {
-      pending.reject(new SimError(500, "server is shutting down"));
+      pending.reject(shuttingDown());
     }
     for (const runner of [...this.#runners.values()]) {
       for (const waiter of runner.waiters.splice(0)) waiter.onAbort();
@@ -240,7 +240,7 @@ export class Scheduler {
     const { profile } = this.#options;
     const spec = request.model.spec;
     for (;;) {
-      if (this.#closed) throw new SimError(500, "server is shutting down");
+      if (this.#closed) throw shuttingDown();
       const existing = this.#runners.get(modelKey(request.model.name)!);
       if (existing && this.#compatible(existing, request)) return existing;
       if (existing) {
@@ -290,7 +290,7 @@ export class Scheduler {
     } finally {
       this.#loading = undefined;
     }
-    if (this.#closed) throw new SimError(500, "server is shutting down");
+    if (this.#closed) throw shuttingDown();
     this.#warm.add(model.digest);
     const runner = new Runner(
       model,
