@@ -1,0 +1,480 @@
+/**
+ * The agent's configuration: a YAML file, then environment variables, then command-line flags, each
+ * overriding the one before. Resolved once at start by {@link loadAgentConfig}, which is pure: it is
+ * given the file's text, the environment and the parsed flags, and reports every problem in one
+ * {@link ConfigError}. Nothing else in the agent reads the environment.
+ *
+ * The fleet key is never taken from a flag (command lines are visible to every user in `ps`): it
+ * comes from the file, `CORRAL_FLEET_KEY`, or a key file (`fleet_key_file`, `--fleet-key-file`, or
+ * systemd's `LoadCredential=fleet-key:…`).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { DISCOVERY_PORT } from "../shared/discovery.ts";
+import { parseGoDuration } from "../shared/duration.ts";
+import { FLEET_KEY_HINT, fleetKeyProblem } from "../shared/fleet_key.ts";
+
+/** Where the agent takes its GPU figures from; `auto` tries nvidia-smi, rocm-smi, then sysfs. */
+export type GpuSourceChoice = "auto" | "nvidia" | "rocm" | "amdgpu" | "simulator" | "none";
+
+/** How the agent runs: beside an Ollama (`agent`), as a laptop's way to a hub (`client`), or
+ * whichever fits (`auto`: client when no local Ollama answers at start). */
+export type AgentMode = "agent" | "client" | "auto";
+
+/** A host and port to listen on. */
+export interface ListenAddress {
+  hostname: string;
+  port: number;
+}
+
+/** The agent's resolved, read-only configuration. */
+export interface AgentConfig {
+  mode: AgentMode;
+  /** Stable id announced to hubs; `null` derives one from the machine id and port. */
+  id: string | null;
+  /** Display name; `null` means the host name. */
+  name: string | null;
+  listen: ListenAddress;
+  ollamaUrl: string;
+  /** Parallel slots of the local Ollama per model (its `OLLAMA_NUM_PARALLEL`). */
+  slots: number;
+  /** The fleet key itself, when given directly. */
+  fleetKey: string | null;
+  /** A file holding the fleet key, read at start. */
+  fleetKeyFile: string | null;
+  /** Run without a fleet key: unsigned packets, unauthenticated HTTP. */
+  insecure: boolean;
+  sampleIntervalMs: number;
+  pollIntervalMs: number;
+  gpus: GpuSourceChoice;
+  /** Paths whose filesystems are reported; a path that does not exist is left out. */
+  disks: string[];
+  announce: {
+    port: number;
+    intervalMs: number;
+    /** Broadcast addresses; `null` means each non-loopback IPv4 interface's directed broadcast. */
+    addresses: string[] | null;
+  };
+  client: {
+    listen: ListenAddress;
+    /** A hub to forward to, skipping discovery. */
+    hubUrl: string | null;
+    /** An API key to add to requests that carry none. */
+    apiKey: string | null;
+  };
+}
+
+/** Every problem found in the configuration, reported together. */
+export class ConfigError extends Error {
+  /** Creates the error from its list of problems, each prefixed by where the value came from. */
+  constructor(readonly problems: string[]) {
+    super(`Cannot start the agent:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** What {@link loadAgentConfig} reads. */
+export interface ConfigSources {
+  /** The YAML file's text, if there is a file. */
+  yamlText?: string;
+  /** The file's name, for messages. @default "config file" */
+  yamlName?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Values from {@link parseAgentFlags}. */
+  flags?: AgentFlags;
+}
+
+/** The command-line flags, as strings, before validation. */
+export type AgentFlags = Partial<Record<FlagName, string | string[] | boolean>>;
+
+type FlagName =
+  | "config"
+  | "mode"
+  | "id"
+  | "name"
+  | "listen"
+  | "ollama"
+  | "slots"
+  | "fleet-key-file"
+  | "insecure"
+  | "sample-interval"
+  | "poll-interval"
+  | "gpus"
+  | "disk"
+  | "announce-port"
+  | "announce-interval"
+  | "announce-to"
+  | "client-listen"
+  | "hub";
+
+/** The agent's flags, for `--help` and {@link parseAgentFlags}. */
+export const AGENT_HELP = `Usage: deno task agent [options]
+
+Runs the Corral agent beside a local Ollama: measures the host, announces it on the LAN over signed
+UDP, serves its state to hubs and proxies requests to Ollama. Every option can also be set in the
+YAML file (--config) or the environment (CORRAL_*); flags win over both.
+
+Options:
+  --config FILE              YAML configuration (see agent/config.example.yaml)
+  --mode agent|client|auto   client: forward localhost:11434 to a hub; auto: client when no
+                             local Ollama answers (default agent)
+  --id ID                    stable id (default: derived from /etc/machine-id and the port)
+  --name NAME                display name (default: the host name)
+  --listen HOST:PORT         the agent API (default 0.0.0.0:11435)
+  --ollama URL               the local Ollama (default http://127.0.0.1:11434)
+  --slots N                  the local Ollama's OLLAMA_NUM_PARALLEL (default 1)
+  --fleet-key-file FILE      the fleet key (or CORRAL_FLEET_KEY; never a flag)
+  --insecure                 run without a fleet key: nothing is signed or authenticated
+  --sample-interval D        host and GPU sampling (default 1s)
+  --poll-interval D          local Ollama polling (default 1s)
+  --gpus SOURCE              auto, nvidia, rocm, amdgpu, simulator or none (default auto)
+  --disk PATH                a path to report disk space for (repeatable; default / and the
+                             Ollama models directory)
+  --announce-port N          UDP discovery port (default ${DISCOVERY_PORT})
+  --announce-interval D      how often to announce (default 5s)
+  --announce-to ADDR         a broadcast address (repeatable; default each interface's)
+  --client-listen HOST:PORT  client mode's Ollama endpoint (default 127.0.0.1:11434)
+  --hub URL                  client mode: this hub, without discovery (or CORRAL_HUB_URL)
+  -h, --help                 this help
+
+Client mode adds CORRAL_API_KEY as a bearer token to requests that carry none.`;
+
+/** Parses the command line; unknown flags throw a TypeError naming them. */
+export function parseAgentFlags(args: string[]): AgentFlags & { help: boolean } {
+  const string = { type: "string" } as const;
+  const many = { type: "string", multiple: true } as const;
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: string,
+      mode: string,
+      id: string,
+      name: string,
+      listen: string,
+      ollama: string,
+      slots: string,
+      "fleet-key-file": string,
+      insecure: { type: "boolean" },
+      "sample-interval": string,
+      "poll-interval": string,
+      gpus: string,
+      disk: many,
+      "announce-port": string,
+      "announce-interval": string,
+      "announce-to": many,
+      "client-listen": string,
+      hub: string,
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return values as AgentFlags & { help: boolean };
+}
+
+const GPU_SOURCES: readonly GpuSourceChoice[] = [
+  "auto",
+  "nvidia",
+  "rocm",
+  "amdgpu",
+  "simulator",
+  "none",
+];
+const MODES: readonly AgentMode[] = ["agent", "client", "auto"];
+
+/** One setting: where each source keeps it, and how to read its value. */
+interface Field<T> {
+  yaml: string;
+  env?: string;
+  flag?: FlagName;
+  parse: (value: unknown) => T;
+}
+
+/** Thrown by a field's parser; the caller prefixes where the value came from. */
+class Invalid extends Error {}
+
+function text(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (typeof value !== "string" || value.trim() === "") throw new Invalid("must be a string");
+  return value.trim();
+}
+
+function oneOf<T extends string>(choices: readonly T[]) {
+  return (value: unknown): T => {
+    const s = text(value);
+    if (!choices.includes(s as T)) {
+      throw new Invalid(`must be one of ${choices.join(", ")}, not "${s}"`);
+    }
+    return s as T;
+  };
+}
+
+function integer(min: number, max: number) {
+  return (value: unknown): number => {
+    const n = typeof value === "number" ? value : Number(text(value));
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Invalid(`must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
+    }
+    return n;
+  };
+}
+
+function duration(minMs: number) {
+  return (value: unknown): number => {
+    let ms: number;
+    try {
+      ms = typeof value === "number" ? value * 1000 : parseGoDuration(text(value));
+    } catch {
+      throw new Invalid(`must be a duration such as "1s" or "500ms", not ${JSON.stringify(value)}`);
+    }
+    if (!(ms >= minMs) || !Number.isFinite(ms)) {
+      throw new Invalid(`must be at least ${minMs} ms, not ${JSON.stringify(value)}`);
+    }
+    return ms;
+  };
+}
+
+function boolean(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  const s = text(value).toLowerCase();
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off"].includes(s)) return false;
+  throw new Invalid(`must be true or false, not "${s}"`);
+}
+
+function address(defaultHost: string) {
+  return (value: unknown): ListenAddress => {
+    const s = text(value);
+    const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
+    if (!match) throw new Invalid(`must be HOST:PORT or PORT, not "${s}"`);
+    const port = Number(match[3]);
+    if (port > 65535) throw new Invalid(`port ${port} is out of range`);
+    return { hostname: match[1] || match[2] || defaultHost, port };
+  };
+}
+
+function url(value: unknown): string {
+  const s = text(value);
+  let parsed: URL;
+  try {
+    parsed = new URL(s);
+  } catch {
+    throw new Invalid(`must be an http:// or https:// URL, not "${s}"`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Invalid(`must be an http:// or https:// URL, not "${s}"`);
+  }
+  if (parsed.username || parsed.password) throw new Invalid("must not carry a user or password");
+  return parsed.href.replace(/\/+$/, "");
+}
+
+function list(item: (value: unknown) => string) {
+  return (value: unknown): string[] => {
+    const items = Array.isArray(value)
+      ? value
+      : typeof value === "string"
+      ? value.split(",").filter((s) => s.trim())
+      : [value];
+    if (items.length === 0) throw new Invalid("must not be empty");
+    return items.map(item);
+  };
+}
+
+function ipv4(value: unknown): string {
+  const s = text(value);
+  const parts = s.split(".");
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    throw new Invalid(`must be IPv4 addresses, not "${s}"`);
+  }
+  return s;
+}
+
+function secret(value: unknown): string {
+  if (typeof value !== "string") throw new Invalid("must be a string");
+  const problem = fleetKeyProblem(value);
+  if (problem) throw new Invalid(`${problem}; ${FLEET_KEY_HINT}`);
+  return value;
+}
+
+const FIELDS = {
+  mode: { yaml: "mode", env: "CORRAL_MODE", flag: "mode", parse: oneOf(MODES) },
+  id: { yaml: "id", env: "CORRAL_AGENT_ID", flag: "id", parse: text },
+  name: { yaml: "name", env: "CORRAL_AGENT_NAME", flag: "name", parse: text },
+  listen: {
+    yaml: "listen",
+    env: "CORRAL_AGENT_LISTEN",
+    flag: "listen",
+    parse: address("0.0.0.0"),
+  },
+  ollamaUrl: { yaml: "ollama_url", env: "CORRAL_OLLAMA_URL", flag: "ollama", parse: url },
+  slots: { yaml: "slots", env: "CORRAL_SLOTS", flag: "slots", parse: integer(1, 512) },
+  fleetKey: { yaml: "fleet_key", env: "CORRAL_FLEET_KEY", parse: secret },
+  fleetKeyFile: {
+    yaml: "fleet_key_file",
+    env: "CORRAL_FLEET_KEY_FILE",
+    flag: "fleet-key-file",
+    parse: text,
+  },
+  insecure: { yaml: "insecure", env: "CORRAL_INSECURE", flag: "insecure", parse: boolean },
+  sampleIntervalMs: {
+    yaml: "sample_interval",
+    env: "CORRAL_SAMPLE_INTERVAL",
+    flag: "sample-interval",
+    parse: duration(100),
+  },
+  pollIntervalMs: {
+    yaml: "poll_interval",
+    env: "CORRAL_POLL_INTERVAL",
+    flag: "poll-interval",
+    parse: duration(100),
+  },
+  gpus: { yaml: "gpus", env: "CORRAL_GPUS", flag: "gpus", parse: oneOf(GPU_SOURCES) },
+  disks: { yaml: "disks", env: "CORRAL_DISKS", flag: "disk", parse: list(text) },
+  announcePort: {
+    yaml: "announce.port",
+    env: "CORRAL_ANNOUNCE_PORT",
+    flag: "announce-port",
+    parse: integer(1, 65535),
+  },
+  announceIntervalMs: {
+    yaml: "announce.interval",
+    env: "CORRAL_ANNOUNCE_INTERVAL",
+    flag: "announce-interval",
+    parse: duration(500),
+  },
+  announceAddresses: {
+    yaml: "announce.addresses",
+    env: "CORRAL_ANNOUNCE_ADDRESSES",
+    flag: "announce-to",
+    parse: list(ipv4),
+  },
+  clientListen: {
+    yaml: "client.listen",
+    env: "CORRAL_CLIENT_LISTEN",
+    flag: "client-listen",
+    parse: address("127.0.0.1"),
+  },
+  hubUrl: { yaml: "client.hub_url", env: "CORRAL_HUB_URL", flag: "hub", parse: url },
+  apiKey: { yaml: "client.api_key", env: "CORRAL_API_KEY", parse: text },
+} satisfies Record<string, Field<unknown>>;
+
+type Fields = typeof FIELDS;
+type Values = { [K in keyof Fields]?: ReturnType<Fields[K]["parse"]> };
+
+const KNOWN_YAML = new Set(Object.values(FIELDS).map((f) => f.yaml));
+
+function lookup(tree: Record<string, unknown>, path: string): unknown {
+  let node: unknown = tree;
+  for (const part of path.split(".")) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** Lists keys of the file that no field reads, so that a typo is not silently ignored. */
+function unknownKeys(tree: Record<string, unknown>, prefix = ""): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix + key;
+    if (KNOWN_YAML.has(path)) continue;
+    const isSection = [...KNOWN_YAML].some((k) => k.startsWith(`${path}.`));
+    if (isSection && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      found.push(...unknownKeys(value as Record<string, unknown>, `${path}.`));
+    } else {
+      found.push(path);
+    }
+  }
+  return found;
+}
+
+/**
+ * Resolves the configuration from its sources, highest precedence last: defaults, the YAML file,
+ * the environment, the flags.
+ *
+ * @throws {ConfigError} Listing every problem, each with where the bad value came from.
+ */
+export function loadAgentConfig(sources: ConfigSources): AgentConfig {
+  const { env, flags = {}, yamlName = "config file" } = sources;
+  const problems: string[] = [];
+  let tree: Record<string, unknown> = {};
+  if (sources.yamlText !== undefined) {
+    try {
+      const parsed = parseYaml(sources.yamlText) ?? {};
+      if (typeof parsed !== "object" || Array.isArray(parsed)) {
+        problems.push(`${yamlName}: must be a mapping of settings`);
+      } else {
+        tree = parsed as Record<string, unknown>;
+      }
+    } catch (error) {
+      problems.push(`${yamlName}: ${(error as Error).message.split("\n")[0]}`);
+    }
+    for (const key of unknownKeys(tree)) problems.push(`${yamlName}: unknown setting "${key}"`);
+  }
+
+  const values: Values = {};
+  const given = new Set<keyof Fields>();
+  for (const [name, field] of Object.entries(FIELDS) as [keyof Fields, Field<unknown>][]) {
+    const flag = field.flag ? flags[field.flag] : undefined;
+    const fromEnv = field.env ? env[field.env] : undefined;
+    const fromYaml = lookup(tree, field.yaml);
+    const [raw, where] = flag !== undefined && !(Array.isArray(flag) && flag.length === 0)
+      ? [flag, `--${field.flag}`]
+      : fromEnv !== undefined && fromEnv !== ""
+      ? [fromEnv, field.env!]
+      : fromYaml !== undefined && fromYaml !== null
+      ? [fromYaml, `${yamlName}: ${field.yaml}`]
+      : [undefined, ""];
+    if (raw === undefined) continue;
+    given.add(name);
+    try {
+      (values as Record<string, unknown>)[name] = field.parse(raw);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      problems.push(`${where}: ${error.message}`);
+    }
+  }
+
+  // systemd's LoadCredential=fleet-key:/etc/corral/fleet.key puts the key where only we can read.
+  const credential = env.CREDENTIALS_DIRECTORY ? `${env.CREDENTIALS_DIRECTORY}/fleet-key` : null;
+  const fleetKeyFile = values.fleetKeyFile ?? (values.fleetKey ? null : credential);
+  const insecure = values.insecure ?? false;
+  const mode = values.mode ?? "agent";
+  if (!insecure && !given.has("fleetKey") && !fleetKeyFile) {
+    problems.push(
+      `no fleet key: set CORRAL_FLEET_KEY or --fleet-key-file (${FLEET_KEY_HINT}), ` +
+        "or pass --insecure on a trusted network",
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const modelsDir = env.OLLAMA_MODELS || "/usr/share/ollama/.ollama/models";
+  return Object.freeze({
+    mode,
+    id: values.id ?? null,
+    name: values.name ?? null,
+    listen: values.listen ?? { hostname: "0.0.0.0", port: 11435 },
+    ollamaUrl: values.ollamaUrl ?? "http://127.0.0.1:11434",
+    slots: values.slots ?? 1,
+    fleetKey: values.fleetKey ?? null,
+    fleetKeyFile,
+    insecure,
+    sampleIntervalMs: values.sampleIntervalMs ?? 1000,
+    pollIntervalMs: values.pollIntervalMs ?? 1000,
+    gpus: values.gpus ?? "auto",
+    disks: values.disks ?? ["/", modelsDir],
+    announce: {
+      port: values.announcePort ?? DISCOVERY_PORT,
+      intervalMs: values.announceIntervalMs ?? 5000,
+      addresses: values.announceAddresses ?? null,
+    },
+    client: {
+      listen: values.clientListen ?? { hostname: "127.0.0.1", port: 11434 },
+      hubUrl: values.hubUrl ?? null,
+      apiKey: values.apiKey ?? null,
+    },
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * The agent's single source of truth about its host: the latest host metrics, GPUs, Ollama report and
+ * in-flight counts, assembled into an {@link AgentSnapshot}. Writers (the sampler, the Ollama poller,
+ * the proxy) call the setters; readers subscribe and are told of each change.
+ *
+ * Changes are coalesced: a burst of updates (say, a hundred requests starting at once) becomes one
+ * publication a few milliseconds later, serialised once and shared by every subscriber.
+ *
+ * @module
+ */
+
+import {
+  type AgentInfo,
+  type AgentSnapshot,
+  type GpuReport,
+  type HostInfo,
+  type HostMetrics,
+  type OllamaReport,
+  PROTOCOL_VERSION,
+} from "../shared/protocol.ts";
+
+/** A published snapshot and its JSON, serialised once for every subscriber. */
+export interface Publication {
+  snapshot: AgentSnapshot;
+  json: string;
+}
+
+/** Options for {@link AgentState}. */
+export interface AgentStateOptions {
+  agent: AgentInfo;
+  host: HostInfo;
+  /** Ollama's parallel slots, from config. */
+  slots: number;
+  /** How long to gather changes before publishing. @default 10 */
+  coalesceMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+const EMPTY_METRICS: HostMetrics = {
+  cpuUtilization: null,
+  cpuCount: 0,
+  load: [0, 0, 0],
+  memoryTotal: 0,
+  memoryAvailable: 0,
+  swapTotal: 0,
+  swapFree: 0,
+  disks: [],
+  temperatures: [],
+  uptimeSeconds: 0,
+};
+
+/** Holds the host's state, and tells subscribers when it changes. */
+export class AgentState {
+  #agent: AgentInfo;
+  #host: HostInfo;
+  #metrics: HostMetrics = EMPTY_METRICS;
+  #gpus: GpuReport = { source: "none", gpus: [], error: null };
+  #ollama: OllamaReport;
+  #ollamaJson = "";
+  #inFlight = new Map<string, number>();
+  #seq = 0;
+  #current: Publication | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #listeners = new Set<(publication: Publication) => void>();
+  #coalesceMs: number;
+  #now: () => number;
+
+  /** Creates the state with nothing measured yet. */
+  constructor(options: AgentStateOptions) {
+    this.#agent = options.agent;
+    this.#host = options.host;
+    this.#coalesceMs = options.coalesceMs ?? 10;
+    this.#now = options.now ?? Date.now;
+    this.#ollama = {
+      reachable: false,
+      version: null,
+      error: "not polled yet",
+      models: [],
+      loaded: [],
+      slots: options.slots,
+    };
+  }
+
+  /** Records a host sample; every sample is a change (the figures move). */
+  setMetrics(metrics: HostMetrics): void {
+    this.#metrics = metrics;
+    this.#changed();
+  }
+
+  /** Records a GPU sample. */
+  setGpus(report: GpuReport): void {
+    this.#gpus = report;
+    this.#changed();
+  }
+
+  /** Records what the local Ollama reported; publishes only if something differs. */
+  setOllama(report: OllamaReport): void {
+    const json = JSON.stringify(report);
+    if (json === this.#ollamaJson) return;
+    this.#ollama = report;
+    this.#ollamaJson = json;
+    this.#changed();
+  }
+
+  /** The last Ollama report. */
+  get ollama(): OllamaReport {
+    return this.#ollama;
+  }
+
+  /** Records the host info again (it changes only after a reboot or an upgrade). */
+  setHost(host: HostInfo): void {
+    this.#host = host;
+    this.#changed();
+  }
+
+  /** Counts a request to `model` in flight; call the returned function once when it ends. */
+  begin(model: string): () => void {
+    this.#inFlight.set(model, (this.#inFlight.get(model) ?? 0) + 1);
+    this.#changed();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const left = (this.#inFlight.get(model) ?? 1) - 1;
+      if (left > 0) this.#inFlight.set(model, left);
+      else this.#inFlight.delete(model);
+      this.#changed();
+    };
+  }
+
+  /** Requests in flight, by model. */
+  inFlight(): Record<string, number> {
+    return Object.fromEntries(this.#inFlight);
+  }
+
+  /** The latest snapshot, assembling it now if a change is pending. */
+  current(): Publication {
+    if (this.#current === null) this.#publish(false);
+    return this.#current!;
+  }
+
+  /** Calls `listener` with each new publication; returns the function that stops it. */
+  subscribe(listener: (publication: Publication) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The number of subscribers, for `/metrics`. */
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
+  /** Stops the pending publication, if any. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#listeners.clear();
+  }
+
+  #changed(): void {
+    this.#current = null;
+    this.#timer ??= setTimeout(() => this.#publish(true), this.#coalesceMs);
+  }
+
+  #publish(notify: boolean): void {
+    if (this.#current === null) {
+      const snapshot: AgentSnapshot = {
+        v: PROTOCOL_VERSION,
+        seq: ++this.#seq,
+        time: this.#now(),
+        agent: this.#agent,
+        host: this.#host,
+        metrics: this.#metrics,
+        gpus: this.#gpus,
+        ollama: this.#ollama,
+        inFlight: this.inFlight(),
+      };
+      this.#current = { snapshot, json: JSON.stringify(snapshot) };
+    }
+    if (!notify) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const listener of this.#listeners) listener(this.#current);
+  }
+}
