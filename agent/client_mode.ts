@@ -18,6 +18,9 @@ import { describe } from "./ollama.ts";
 import { importFleetKey, newPacketCounters } from "../shared/discovery.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 
+/** How long after a fruitless search requests fail at once instead of searching again. */
+const RETRY_SEARCH_MS = 5000;
+
 /** Options for {@link createClientHandler}. */
 export interface ClientModeOptions {
   /** A hub named in config; discovery is skipped. */
@@ -51,13 +54,17 @@ export function createClientHandler(options: ClientModeOptions): ClientHandler {
   const { apiKey, discover, log = () => {}, fetch: fetcher } = options;
   let hub: string | null = options.hubUrl;
   let finding: Promise<string | null> | null = null;
+  let missedAt = -Infinity;
 
   const find = (): Promise<string | null> => {
     if (options.hubUrl) return Promise.resolve(options.hubUrl);
+    // After a search found nothing, fail fast for a while rather than make every request wait.
+    if (performance.now() - missedAt < RETRY_SEARCH_MS) return Promise.resolve(null);
     finding ??= discover().then((found) => {
       finding = null;
       hub = found?.url ?? null;
       if (found) log(`using hub ${found.name} at ${found.url}`);
+      else missedAt = performance.now();
       return hub;
     }, (error) => {
       finding = null;

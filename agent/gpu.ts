@@ -140,7 +140,10 @@ export function createGpuReader(options: GpuReaderOptions): GpuReader {
   };
 }
 
-async function startBackend(source: GpuReaderOptions["source"], config: Resolved) {
+async function startBackend(
+  source: GpuReaderOptions["source"],
+  config: Resolved,
+): Promise<Backend> {
   switch (source) {
     case "nvidia":
       return NvidiaLoop.start(config, false)!;
@@ -237,11 +240,11 @@ class NvidiaLoop implements Backend {
   #waiters = new Set<() => void>();
   #supervisor: Promise<void> = Promise.resolve();
 
-  private constructor(config: Resolved) {
+  constructor(config: Resolved) {
     this.#config = config;
   }
 
-  /** Spawns nvidia-smi; when `orMissing`, returns `undefined` instead if it is not installed. */
+  /** Spawns nvidia-smi and supervises it; when `orMissing`, returns `undefined` instead if it is not installed. */
   static start(config: Resolved, orMissing: boolean): NvidiaLoop | undefined {
     const loop = new NvidiaLoop(config);
     let child: Deno.ChildProcess | null;
@@ -421,6 +424,7 @@ class RocmSmi implements Backend {
       }).output();
     } catch (error) {
       this.missing = isMissing(error);
+      if (abort.signal.aborted) return report([], `rocm-smi took longer than ${timeoutMs} ms`);
       return report([], `Cannot run ${rocmSmi}: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);

@@ -392,3 +392,40 @@ Deno.test("nvidiaSmiArgs() asks for the parser's fields in loop mode", () => {
   assert.equal(args[0]!.split("=")[1]!.split(",").length, line.split(",").length);
   assert.equal(new NvidiaSmiStream().push(line).length, 1);
 });
+
+Deno.test("createGpuReader() with rocm gives up on a rocm-smi that hangs", async () => {
+  await withDir(async (dir) => {
+    const rocmSmi = await fakeTool(dir, "rocm-smi", "exec sleep 10");
+    await using reader = createGpuReader({
+      source: "rocm",
+      intervalMs: 1000,
+      commands: { rocmSmi },
+      timeoutMs: 50,
+    });
+    assert.deepEqual(await reader.read(), {
+      source: "rocm-smi",
+      gpus: [],
+      error: "rocm-smi took longer than 50 ms",
+    });
+    const [pid] = await pids(dir, "rocm-smi");
+    assert.equal(await isRunning(pid!), false);
+  });
+});
+
+Deno.test("createGpuReader() with auto prefers nvidia-smi and never runs rocm-smi", async () => {
+  await withDir(async (dir) => {
+    const nvidiaSmi = await loopingNvidiaSmi(dir);
+    const rocmSmi = await fakeTool(dir, "rocm-smi", `cat "${FIXTURES}rocm_smi_rx7900xtx.json"`);
+    await using reader = createGpuReader({
+      source: "auto",
+      intervalMs: 20,
+      commands: { nvidiaSmi, rocmSmi },
+      sysfsRoot: dir,
+    });
+    const [a, b] = await Promise.all([reader.read(), reader.read()]);
+    assert.equal(a.source, "nvidia-smi");
+    assert.equal(b.gpus.length, 2);
+    assert.equal((await pids(dir, "nvidia-smi")).length, 1);
+    assert.deepEqual(await pids(dir, "rocm-smi"), []);
+  });
+});

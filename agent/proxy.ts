@@ -37,10 +37,9 @@ async function modelOf(
 ): Promise<{ model: string; body: Uint8Array<ArrayBuffer> | undefined }> {
   const header = request.headers.get("x-corral-model");
   if (header) return { model: header, body: undefined };
-  const type = request.headers.get("content-type") ?? "";
+  // Ollama reads JSON whatever the Content-Type says (curl -d sends a form type), and so do we.
   const length = Number(request.headers.get("content-length") ?? "0");
-  const jsonish = type === "" || type.includes("json");
-  if (request.method !== "POST" && request.method !== "DELETE" || !jsonish) {
+  if (request.method !== "POST" && request.method !== "DELETE") {
     return { model: "", body: undefined };
   }
   if (length > MAX_PEEK_BYTES) return { model: "", body: undefined };
