@@ -8,14 +8,13 @@
  * as a sensor file disappears, so that a steady-state sample reads only the inputs it reports.
  *
  * Permissions: Deno 2.9 treats `/proc` and `/sys` as privileged, so reading any file there needs
- * `--allow-all` (a narrower `--allow-read` fails with `Requires all access to "/proc/stat"`), and
- * `statfs` needs `--allow-sys` as well. The agent therefore runs with `--allow-all`, as do the tests.
+ * `--allow-all` (a narrower `--allow-read` fails with `Requires all access to "/proc/stat"`). The
+ * agent therefore runs with `--allow-all`, as do the tests. Disk space comes from `df` (`disk.ts`).
  *
  * @module
  */
 
-import type { StatsFs } from "node:fs";
-import { statfs } from "node:fs/promises";
+import { createDiskReader } from "./disk.ts";
 import type { DiskSample, HostInfo, HostMetrics, TemperatureSample } from "../shared/protocol.ts";
 import {
   type CpuTimes,
@@ -54,11 +53,13 @@ export interface ReadHostInfoOptions {
 export interface HostSamplerOptions {
   /**
    * The paths whose filesystems are reported, each as its own {@link DiskSample} in this order, even
-   * when several share a filesystem. A path that cannot be `statfs`ed (missing, not mounted yet, no
+   * when several share a filesystem. A path that `df` cannot stat (missing, not mounted yet, no
    * permission) is left out of that sample silently: the protocol has no place for the error, and
    * the path comes back by itself once it exists. These are real paths; `root` does not apply.
    */
   disks: string[];
+  /** Disk space is read at most this often, and reused in between. @default 10_000 */
+  diskEveryMs?: number;
   /**
    * The directory that stands for `/` when reading `/proc` and `/sys`, so that tests can point at a
    * fake tree.
@@ -111,7 +112,7 @@ async function readOsRelease(root: string): Promise<string> {
 
 /** Creates a sampler that reads `/proc`, the configured disks and the temperature sensors. */
 export function createHostSampler(options: HostSamplerOptions): HostSampler {
-  const { disks, root = "/" } = options;
+  const { disks, root = "/", diskEveryMs = 10_000 } = options;
   const paths = {
     stat: under(root, "/proc/stat"),
     meminfo: under(root, "/proc/meminfo"),
@@ -119,6 +120,7 @@ export function createHostSampler(options: HostSamplerOptions): HostSampler {
     uptime: under(root, "/proc/uptime"),
   };
   const sensors = createSensorReader(root);
+  const diskReader = createDiskReader(disks, { everyMs: diskEveryMs });
   let previous: CpuTimes | null = null;
 
   return {
@@ -128,7 +130,7 @@ export function createHostSampler(options: HostSamplerOptions): HostSampler {
         Deno.readTextFile(paths.meminfo),
         Deno.readTextFile(paths.loadavg),
         Deno.readTextFile(paths.uptime),
-        readDisks(disks),
+        diskReader.read(),
         sensors.read(),
       ]);
       const { cpu, cpuCount } = parseProcStat(stat);
@@ -145,28 +147,6 @@ export function createHostSampler(options: HostSamplerOptions): HostSampler {
       };
     },
   };
-}
-
-async function readDisks(paths: readonly string[]): Promise<DiskSample[]> {
-  const samples = await Promise.all(paths.map(readDisk));
-  return samples.filter((s) => s !== null);
-}
-
-async function readDisk(path: string): Promise<DiskSample | null> {
-  try {
-    // Deno fills in `frsize`, which Node's typings leave out.
-    const fs: StatsFs & { frsize?: number } = await statfs(path);
-    // statvfs(3): block counts are in f_frsize units; f_bsize is the preferred I/O size.
-    const unit = fs.frsize || fs.bsize;
-    return {
-      path,
-      total: fs.blocks * unit,
-      free: fs.bavail * unit,
-      used: (fs.blocks - fs.bfree) * unit,
-    };
-  } catch {
-    return null;
-  }
 }
 
 /** Where to read one hwmon chip's wanted sensors; found by discovery, read at every sample. */

@@ -251,7 +251,7 @@ Deno.test("createHostSampler() reports each configured disk in order and skips m
   const root = await fakeHost("");
   try {
     const missing = `${root}/not-mounted`;
-    const sampler = createHostSampler({ disks: [root, missing, "/"], root });
+    const sampler = createHostSampler({ disks: [root, missing, "/"], root, diskEveryMs: 0 });
     const { disks } = await sampler.sample();
     assert.deepEqual(disks.map((d) => d.path), [root, "/"]);
     for (const d of disks) {
