@@ -1,0 +1,93 @@
+/**
+ * `deno task agent` as an operator meets it: refusing to start without a fleet key and saying how
+ * to make one, reporting every configuration problem at once, and stopping cleanly on SIGTERM.
+ */
+
+import assert from "node:assert/strict";
+import { waitFor } from "./_utils.ts";
+
+const MAIN = new URL("../agent/main.ts", import.meta.url).pathname;
+
+function agent(args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  });
+}
+
+Deno.test("agent refuses to start without a fleet key, and says how to make one", async () => {
+  const { code, stderr } = await agent(["--gpus", "none"]).output();
+  const text = new TextDecoder().decode(stderr);
+  assert.equal(code, 2);
+  assert.match(
+    text,
+    /^Cannot start the agent:\n  - no fleet key: .*openssl rand -base64 32.*--insecure/,
+  );
+});
+
+Deno.test("agent reports every configuration problem together and exits non-zero", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "corral_cli_" });
+  try {
+    await Deno.writeTextFile(`${dir}/agent.yaml`, "slots: many\ngpu: nvidia\n");
+    const { code, stderr } = await agent(
+      ["--config", `${dir}/agent.yaml`, "--listen", "nowhere"],
+      { CORRAL_FLEET_KEY: "short" },
+    ).output();
+    const text = new TextDecoder().decode(stderr);
+    assert.equal(code, 2);
+    const problems = text.split("\n").filter((l) => l.startsWith("  - "));
+    assert.equal(problems.length, 4, text);
+    assert.match(text, /agent\.yaml: unknown setting "gpu"/);
+    assert.match(text, /agent\.yaml: slots: must be an integer/);
+    assert.match(text, /--listen: must be HOST:PORT or PORT/);
+    assert.match(text, /CORRAL_FLEET_KEY: must be at least 16 characters/);
+    assert.ok(!text.includes('short"'), "the key was echoed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agent refuses an unknown flag and points at --help", async () => {
+  const { code, stderr } = await agent(["--fleet-key", "abc"]).output();
+  assert.equal(code, 2);
+  assert.match(new TextDecoder().decode(stderr), /Unknown option '--fleet-key'.*\(see --help\)/);
+});
+
+Deno.test("agent stops cleanly on SIGTERM", async () => {
+  const port = 30_000 + Math.floor(Math.random() * 30_000);
+  const child = agent([
+    "--insecure",
+    "--gpus",
+    "none",
+    "--listen",
+    "127.0.0.1:0",
+    "--ollama",
+    "http://127.0.0.1:9",
+    "--announce-to",
+    "127.0.0.1",
+    "--announce-port",
+    String(port),
+  ]).spawn();
+  const lines: string[] = [];
+  const reading = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      lines.push(...chunk.split("\n"));
+    }
+  })();
+  await waitFor(
+    "the agent to start",
+    () => lines.some((l) => l.includes("corral-agent 0.")),
+    15_000,
+  );
+  assert.ok(lines.some((l) => l.includes("UNSIGNED (--insecure)")));
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await reading;
+  await child.stdout.cancel();
+  assert.equal(status.code, 0, lines.join("\n"));
+  assert.ok(lines.some((l) => l.includes("SIGTERM: stopping")));
+});
