@@ -19,6 +19,30 @@ function agent(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+/** Starts the agent, collecting its log lines; `stop()` sends SIGTERM and resolves to the exit code. */
+function running(args: string[], env: Record<string, string> = {}) {
+  const child = agent(args, env).spawn();
+  const lines: string[] = [];
+  const reading = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      lines.push(...chunk.split("\n"));
+    }
+  })();
+  return {
+    lines,
+    saw: (text: string) => lines.some((l) => l.includes(text)),
+    waitFor: (text: string) =>
+      waitFor(`"${text}" in the log`, () => lines.some((l) => l.includes(text)), 15_000),
+    async stop(): Promise<number> {
+      child.kill("SIGTERM");
+      const { code } = await child.status;
+      await reading;
+      await child.stdout.cancel();
+      return code;
+    },
+  };
+}
+
 Deno.test("agent refuses to start without a fleet key, and says how to make one", async () => {
   const { code, stderr } = await agent(["--gpus", "none"]).output();
   const text = new TextDecoder().decode(stderr);
@@ -59,7 +83,7 @@ Deno.test("agent refuses an unknown flag and points at --help", async () => {
 
 Deno.test("agent stops cleanly on SIGTERM", async () => {
   const port = 30_000 + Math.floor(Math.random() * 30_000);
-  const child = agent([
+  const run = running([
     "--insecure",
     "--gpus",
     "none",
@@ -71,23 +95,27 @@ Deno.test("agent stops cleanly on SIGTERM", async () => {
     "127.0.0.1",
     "--announce-port",
     String(port),
-  ]).spawn();
-  const lines: string[] = [];
-  const reading = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      lines.push(...chunk.split("\n"));
-    }
-  })();
-  await waitFor(
-    "the agent to start",
-    () => lines.some((l) => l.includes("corral-agent 0.")),
-    15_000,
-  );
-  assert.ok(lines.some((l) => l.includes("UNSIGNED (--insecure)")));
-  child.kill("SIGTERM");
-  const status = await child.status;
-  await reading;
-  await child.stdout.cancel();
-  assert.equal(status.code, 0, lines.join("\n"));
-  assert.ok(lines.some((l) => l.includes("SIGTERM: stopping")));
+  ]);
+  await run.waitFor("corral-agent 0.");
+  assert.ok(run.saw("UNSIGNED (--insecure)"));
+  assert.equal(await run.stop(), 0, run.lines.join("\n"));
+  assert.ok(run.saw("SIGTERM: stopping"));
+});
+
+Deno.test("agent --mode auto runs in client mode when no local Ollama answers", async () => {
+  const run = running([
+    "--mode",
+    "auto",
+    "--ollama",
+    "http://127.0.0.1:9",
+    "--client-listen",
+    "127.0.0.1:0",
+    "--announce-to",
+    "127.0.0.1",
+    "--announce-port",
+    String(30_000 + Math.floor(Math.random() * 30_000)),
+  ], { CORRAL_FLEET_KEY: "a fleet key for this test" });
+  await run.waitFor("in client mode: point");
+  assert.ok(run.saw("no Ollama answers at http://127.0.0.1:9"));
+  assert.equal(await run.stop(), 0, run.lines.join("\n"));
 });

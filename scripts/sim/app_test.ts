@@ -250,3 +250,21 @@ Deno.test("a model described in the profile is listed, shown and served like any
   const models = await (await s.call("/v1/models")).json();
   assert.equal(models.data[0].owned_by, "acme");
 });
+
+Deno.test("/_sim/state shows a GPU busy and warm while a model on it generates", async () => {
+  using env = setup();
+  const { app } = env;
+  const idle = await (await app.request("/_sim/state")).json();
+  assert.deepEqual([idle.gpus[0].utilization, idle.gpus[0].temperature], [0, 38]);
+  const response = await app.request("/api/generate", {
+    method: "POST",
+    body: JSON.stringify({ model: "llama3.2:3b", prompt: "hi", options: { num_predict: 50 } }),
+  });
+  const reader = response.body!.getReader();
+  await reader.read();
+  const busy = await (await app.request("/_sim/state")).json();
+  assert.deepEqual([busy.gpus[0].utilization, busy.gpus[0].temperature], [97, 71]);
+  while (!(await reader.read()).done);
+  const after = await (await app.request("/_sim/state")).json();
+  assert.equal(after.gpus[0].utilization, 0);
+});

@@ -93,12 +93,21 @@ export class Simulator {
       speed: this.speed,
       version: this.profile.version,
       started_at: formatGoTime(this.startedAt),
-      gpus: this.profile.gpus.map((gpu, i) => ({
-        index: i,
-        name: gpu.name,
-        memory_total: gpu.vram,
-        memory_used: used[i] ?? 0,
-      })),
+      gpus: this.profile.gpus.map((gpu, i) => {
+        // A GPU is busy while a model with layers on it is generating; the temperature follows
+        // (a step, not a thermal model: enough for dashboards and alert tests).
+        const busy = this.scheduler.loaded().some((r) =>
+          r.active > 0 && (r.placement.perGpu[i] ?? 0) > 0
+        );
+        return {
+          index: i,
+          name: gpu.name,
+          memory_total: gpu.vram,
+          memory_used: used[i] ?? 0,
+          utilization: busy ? 97 : 0,
+          temperature: busy ? 71 : 38,
+        };
+      }),
       loading: this.scheduler.loading?.model ?? null,
       queued: this.scheduler.queued,
       loaded: this.scheduler.loaded().map((r) => ({
