@@ -80,29 +80,34 @@ export interface Announcer {
   stop(): Promise<void>;
 }
 
-/** Checks a received datagram: decoded, authentic and fresh, or counted as dropped. */
+/**
+ * Checks a received datagram: decoded, authentic and fresh, or counted as dropped. Our own packets
+ * (a broadcast comes back to its sender) are passed over without being counted.
+ */
 async function accept(
   bytes: Uint8Array<ArrayBuffer>,
-  key: CryptoKey | null,
-  guard: ReplayGuard,
-  counters: PacketCounters,
+  options: { key: CryptoKey | null; guard: ReplayGuard; counters: PacketCounters; self: string },
   now: number,
 ): Promise<Payload | null> {
-  counters.received++;
+  const { key, guard, counters, self } = options;
+  let payload: Payload;
   try {
-    const payload = await decodePacket(bytes, key);
-    const refusal = guard.check(payload, now);
-    if (refusal) {
-      counters.dropped[refusal]++;
-      return null;
-    }
-    counters.accepted++;
-    return payload;
+    payload = await decodePacket(bytes, key);
   } catch (error) {
     if (!(error instanceof PacketError)) throw error;
+    counters.received++;
     counters.dropped[error.reason]++;
     return null;
   }
+  if (payload.id === self) return null;
+  counters.received++;
+  const refusal = guard.check(payload, now);
+  if (refusal) {
+    counters.dropped[refusal]++;
+    return null;
+  }
+  counters.accepted++;
+  return payload;
 }
 
 function currentAddresses(configured: readonly string[] | null): readonly string[] {
@@ -160,7 +165,8 @@ export function startAnnouncer(options: AnnouncerOptions): Announcer {
         if (stopped) return;
         throw error;
       }
-      const payload = await accept(data, key, guard, counters, now());
+      const self = options.fields().id;
+      const payload = await accept(data, { key, guard, counters, self }, now());
       if (payload?.kind === "probe" && payload.want === "agents") {
         const sender = from as Deno.NetAddr;
         await send(sender.hostname, sender.port);
@@ -231,7 +237,7 @@ export async function findHub(options: FindHubOptions): Promise<FoundHub | null>
       } catch {
         return null;
       }
-      const payload = await accept(data, key, guard, counters, now());
+      const payload = await accept(data, { key, guard, counters, self: options.id }, now());
       if (payload?.kind !== "hub") continue;
       const hub = payload as HubAnnounce;
       const { hostname } = from as Deno.NetAddr;

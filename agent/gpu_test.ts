@@ -349,10 +349,11 @@ Deno.test("createGpuReader() with simulator maps the simulator's GPUs", async ()
     [0, "SIM-0", "NVIDIA GeForce RTX 3090", "simulated", 24 * GIB],
     [1, "SIM-1", "NVIDIA GeForce RTX 3090", "simulated", 24 * GIB],
   ]);
-  assert.deepEqual(report.gpus.map((g) => [g.memoryUsed, g.utilization, g.mig]), [
-    [0, null, false],
-    [0, null, false],
-  ]);
+  // Idle: nothing loaded, nothing generating; the simulator has no power figures.
+  assert.deepEqual(
+    report.gpus.map((g) => [g.memoryUsed, g.utilization, g.temperature, g.powerDraw, g.mig]),
+    [[0, 0, 38, null, false], [0, 0, 38, null, false]],
+  );
 });
 
 Deno.test("createGpuReader() with simulator reports an unreachable simulator as an error", async () => {

@@ -15,7 +15,7 @@
  */
 
 import { createDiskReader } from "./disk.ts";
-import type { DiskSample, HostInfo, HostMetrics, TemperatureSample } from "../shared/protocol.ts";
+import type { HostInfo, HostMetrics, TemperatureSample } from "../shared/protocol.ts";
 import {
   type CpuTimes,
   cpuUtilization,

@@ -78,15 +78,19 @@ async function chooseMode(config: AgentConfig): Promise<"agent" | "client"> {
   }
 }
 
-/** Stops on SIGTERM or SIGINT, then exits. */
-function stopOnSignal(stop: () => Promise<void>): void {
+/**
+ * Stops on SIGTERM or SIGINT, then exits 0. Listening starts before anything else, so that a
+ * signal during start-up waits for the agent to be up and then stops it, rather than killing it
+ * halfway.
+ */
+function stopOnSignal(started: Promise<{ stop(): Promise<void> } | null>): void {
   let stopping = false;
   const onSignal = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: stopping`);
     try {
-      await stop();
+      await (await started.catch(() => null))?.stop();
     } catch (error) {
       log.warn(`while stopping: ${(error as Error).message}`);
     }
@@ -96,17 +100,20 @@ function stopOnSignal(stop: () => Promise<void>): void {
   Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
 }
 
+async function start(): Promise<{ stop(): Promise<void> }> {
+  const config = await configure(Deno.args);
+  const fleetKey = await readFleetKey(config);
+  if (!fleetKey) log.warn("running without a fleet key (--insecure): anyone on the LAN can use it");
+  return await chooseMode(config) === "agent"
+    ? await startAgent(config, { fleetKey, log })
+    : await startClient(config, { fleetKey, log });
+}
+
 if (import.meta.main) {
+  const started = start();
+  stopOnSignal(started);
   try {
-    const config = await configure(Deno.args);
-    const fleetKey = await readFleetKey(config);
-    if (!fleetKey) {
-      log.warn("running without a fleet key (--insecure): anyone on the LAN can use it");
-    }
-    const running = await chooseMode(config) === "agent"
-      ? await startAgent(config, { fleetKey, log })
-      : await startClient(config, { fleetKey, log });
-    stopOnSignal(running.stop);
+    await started;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

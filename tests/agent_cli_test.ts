@@ -49,7 +49,7 @@ Deno.test("agent refuses to start without a fleet key, and says how to make one"
   assert.equal(code, 2);
   assert.match(
     text,
-    /^Cannot start the agent:\n  - no fleet key: .*openssl rand -base64 32.*--insecure/,
+    /^Cannot start the agent:\n {2}- no fleet key: .*openssl rand -base64 32.*--insecure/,
   );
 });
 

@@ -16,6 +16,7 @@ const ADDRESS_A = "198.51.100.1";
 const ADDRESS_B = "198.51.100.2";
 const BROADCAST = "198.51.100.255";
 const AGENT_NAME = "corral-netns-test";
+const NO_PROXY = `${ADDRESS_A},${ADDRESS_B},127.0.0.1,localhost`;
 const ROOT = new URL("..", import.meta.url).pathname;
 const AGENT = new URL("../agent/main.ts", import.meta.url).pathname;
 const LISTENER = new URL("./_udp_listener.ts", import.meta.url).pathname;
@@ -151,7 +152,8 @@ function spawnIn(namespace: string, args: string[], stdin: "piped" | "null" = "n
   const child = new Deno.Command("ip", {
     args: ["netns", "exec", namespace, Deno.execPath(), "run", "--allow-all", ...args],
     cwd: ROOT,
-    env: { CORRAL_FLEET_KEY: FLEET_KEY, NO_COLOR: "1" },
+    // A proxy from the environment could not reach into the namespaces.
+    env: { CORRAL_FLEET_KEY: FLEET_KEY, NO_COLOR: "1", NO_PROXY: NO_PROXY, no_proxy: NO_PROXY },
     stdin,
     stdout: "piped",
     stderr: "piped",
