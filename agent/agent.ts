@@ -60,13 +60,12 @@ export async function startAgent(
   let announcements = 0;
 
   // Listen first, so that port 0 resolves before the port is announced.
-  let handler: (request: Request) => Response | Promise<Response> = () =>
-    new Response("Starting", { status: 503 });
+  let handler: Deno.ServeHandler = () => new Response("Starting", { status: 503 });
   const server = Deno.serve({
     hostname: config.listen.hostname,
     port: config.listen.port,
     onListen: () => {},
-  }, (request) => handler(request));
+  }, (request, info) => handler(request, info));
   const port = server.addr.port;
 
   const id = config.id ?? await deriveAgentId(await readMachineId(), port);
@@ -110,13 +109,14 @@ export async function startAgent(
     counts: proxied,
     onChange: (what) => poller.refresh(what),
   });
-  handler = createAgentApp({
+  const app = createAgentApp({
     state,
     proxy,
     token,
     shutdown: shutdown.signal,
     counters: () => ({ proxied, packets, announcements, subscribers: state.subscribers }),
-  }).fetch;
+  });
+  handler = (request, info) => app.fetch(request, info);
 
   const announcer = startAnnouncer({
     key,

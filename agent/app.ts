@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { FleetError, toErrorBody } from "../shared/errors.ts";
 import { timingSafeEqual } from "../shared/fleet_key.ts";
 import { type AgentCounters, renderMetrics } from "./metrics.ts";
+import type { ProxyHandler } from "./proxy.ts";
 import type { AgentState } from "./state.ts";
 import { stateStream } from "./stream.ts";
 
@@ -17,7 +18,7 @@ import { stateStream } from "./stream.ts";
 export interface AgentAppDeps {
   state: AgentState;
   /** The `/ollama/*` handler. */
-  proxy: (request: Request) => Promise<Response>;
+  proxy: ProxyHandler;
   /** The token hubs must send; `null` when running insecure. */
   token: string | null;
   counters: () => AgentCounters;
@@ -25,11 +26,14 @@ export interface AgentAppDeps {
   shutdown?: AbortSignal;
 }
 
-/** Builds the agent's Hono app. */
-export function createAgentApp(deps: AgentAppDeps): Hono {
+/** What `Deno.serve` passes with each request; Hono hands it to routes as `c.env`. */
+export type AgentEnv = { Bindings: Pick<Deno.ServeHandlerInfo, "completed"> };
+
+/** Builds the agent's Hono app; serve it with `Deno.serve((request, info) => app.fetch(request, info))`. */
+export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
   const { state, proxy, token, counters, shutdown } = deps;
   const expected = token === null ? null : `Bearer ${token}`;
-  const app = new Hono();
+  const app = new Hono<AgentEnv>();
 
   app.get("/healthz", (c) =>
     c.json({
@@ -60,8 +64,8 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     return stateStream(state, { signal });
   });
 
-  app.all("/ollama", (c) => proxy(c.req.raw));
-  app.all("/ollama/*", (c) => proxy(c.req.raw));
+  app.all("/ollama", (c) => proxy(c.req.raw, c.env.completed));
+  app.all("/ollama/*", (c) => proxy(c.req.raw, c.env.completed));
 
   app.get("/metrics", (c) =>
     c.body(renderMetrics(state.current().snapshot, counters()), 200, {

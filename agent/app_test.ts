@@ -72,24 +72,33 @@ function appWith(state: AgentState, fetcher: typeof fetch, token: string | null 
       subscribers: 0,
     }),
   });
-  return { app, changes, counts };
+  // What Deno.serve gives each request: `completed` settles once the response is sent.
+  const sent: (() => void)[] = [];
+  const send = (path: string, init?: RequestInit) => {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    sent.push(resolve);
+    return app.request(path, init, { completed: promise });
+  };
+  /** Marks the `i`th request's response as sent. */
+  const complete = (i: number) => sent[i]!();
+  return { app, send, complete, changes, counts };
 }
 
 Deno.test("createAgentApp() answers /healthz without a token", async () => {
-  const { app } = appWith(newState(), fetch);
-  const response = await app.request("/healthz");
+  const { send } = appWith(newState(), fetch);
+  const response = await send("/healthz");
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), { status: "ok", ollama: "unreachable" });
 });
 
 Deno.test("createAgentApp() refuses a missing or wrong fleet token with a 401 envelope", async () => {
-  const { app } = appWith(newState(), fetch);
+  const { send } = appWith(newState(), fetch);
   const attempts: Record<string, string>[] = [{}, { authorization: "Bearer nope" }, {
     authorization: TOKEN,
   }];
   for (const headers of attempts) {
     for (const path of ["/v1/state", "/v1/state/stream", "/metrics", "/ollama/api/tags"]) {
-      const response = await app.request(path, { headers });
+      const response = await send(path, { headers });
       assert.equal(response.status, 401, `${path} ${JSON.stringify(headers)}`);
       const body = await response.json();
       if (path.startsWith("/ollama")) {
@@ -105,14 +114,14 @@ Deno.test("createAgentApp() refuses a missing or wrong fleet token with a 401 en
 });
 
 Deno.test("createAgentApp() serves every route without a token when insecure", async () => {
-  const { app } = appWith(newState(), fetch, null);
-  assert.equal((await app.request("/v1/state")).status, 200);
+  const { send } = appWith(newState(), fetch, null);
+  assert.equal((await send("/v1/state")).status, 200);
 });
 
 Deno.test("createAgentApp() serves the snapshot at /v1/state, versioned", async () => {
   const state = newState();
-  const { app } = appWith(state, fetch);
-  const response = await app.request("/v1/state", { headers: AUTH });
+  const { send } = appWith(state, fetch);
+  const response = await send("/v1/state", { headers: AUTH });
   assert.equal(response.headers.get("content-type"), "application/json");
   const snapshot: AgentSnapshot = await response.json();
   assert.equal(snapshot.v, 1);
@@ -122,17 +131,17 @@ Deno.test("createAgentApp() serves the snapshot at /v1/state, versioned", async 
 });
 
 Deno.test("createAgentApp() answers unknown paths with a 404 envelope", async () => {
-  const { app } = appWith(newState(), fetch);
-  const response = await app.request("/v2/state", { headers: AUTH });
+  const { send } = appWith(newState(), fetch);
+  const response = await send("/v2/state", { headers: AUTH });
   assert.equal(response.status, 404);
   assert.equal((await response.json()).error.code, "NOT_FOUND");
 });
 
 Deno.test("proxy forwards path, query and body, sets a local Host, and keeps the fleet token", async () => {
   const ollama = fakeOllama();
-  const { app } = appWith(newState(), ollama.fetcher);
+  const { send } = appWith(newState(), ollama.fetcher);
   const body = JSON.stringify({ model: "qwen3:8b", prompt: "hi" });
-  const response = await app.request("/ollama/api/generate?x=1", {
+  const response = await send("/ollama/api/generate?x=1", {
     method: "POST",
     headers: {
       ...AUTH,
@@ -154,8 +163,8 @@ Deno.test("proxy forwards path, query and body, sets a local Host, and keeps the
 
 Deno.test("proxy streams each upstream chunk as it comes and drops hop-by-hop headers", async () => {
   const ollama = fakeOllama();
-  const { app } = appWith(newState(), ollama.fetcher);
-  const response = await app.request("/ollama/api/chat", {
+  const { send } = appWith(newState(), ollama.fetcher);
+  const response = await send("/ollama/api/chat", {
     method: "POST",
     headers: AUTH,
     body: JSON.stringify({ model: "qwen3:8b", messages: [] }),
@@ -173,67 +182,108 @@ Deno.test("proxy streams each upstream chunk as it comes and drops hop-by-hop he
   assert.equal((await reader.read()).done, true);
 });
 
-Deno.test("proxy counts a request in flight for its model until its body ends", async () => {
+Deno.test("proxy counts a request in flight for its model until its response is sent", async () => {
   const state = newState();
   const ollama = fakeOllama();
-  const { app, changes, counts } = appWith(state, ollama.fetcher);
-  const send = () =>
-    app.request("/ollama/api/chat", {
+  const { send, complete, changes, counts } = appWith(state, ollama.fetcher);
+  const chat = () =>
+    send("/ollama/api/chat", {
       method: "POST",
       headers: AUTH,
       body: JSON.stringify({ model: "qwen3:8b", messages: [] }),
     });
-  const first = await send();
+  const first = await chat();
   assert.deepEqual(state.inFlight(), { "qwen3:8b": 1 });
-  const second = await send();
+  const second = await chat();
   assert.deepEqual(state.inFlight(), { "qwen3:8b": 2 });
   ollama.push("{}\n", 0);
   ollama.end(0);
   await first.text();
+  complete(0);
+  await Promise.resolve();
   assert.deepEqual(state.inFlight(), { "qwen3:8b": 1 });
   await second.body!.cancel();
+  complete(1);
+  await Promise.resolve();
   assert.deepEqual(state.inFlight(), {});
-  assert.ok(changes.includes("memory"));
+  // qwen3:8b was not loaded: the poller is asked to look at once.
+  assert.deepEqual(changes, ["memory", "memory"]);
   assert.equal(counts.get("/api/chat 200"), 2);
 });
 
-Deno.test("proxy takes the model from X-Corral-Model without reading the body", async () => {
+Deno.test("proxy does not ask for a poll when the model is already loaded", async () => {
+  const state = newState();
+  state.setOllama({
+    reachable: true,
+    version: "0.13.0",
+    error: null,
+    models: [],
+    loaded: [{
+      name: "llama3.2:latest",
+      digest: "d",
+      size: 1,
+      sizeVram: 1,
+      contextLength: 4096,
+      expiresAt: null,
+    }],
+    slots: 1,
+  });
+  const ollama = fakeOllama();
+  const { send, changes } = appWith(state, ollama.fetcher);
+  const response = await send("/ollama/api/generate", {
+    method: "POST",
+    headers: AUTH,
+    body: JSON.stringify({ model: "llama3.2", prompt: "hi" }),
+  });
+  await response.body!.cancel();
+  assert.deepEqual(changes, []);
+});
+
+Deno.test("proxy takes the model from X-Corral-Model and still sends the body", async () => {
   const state = newState();
   const ollama = fakeOllama();
-  const { app } = appWith(state, ollama.fetcher);
-  const response = await app.request("/ollama/api/chat", {
+  const { send } = appWith(state, ollama.fetcher);
+  const body = JSON.stringify({ model: "ignored", messages: [] });
+  const response = await send("/ollama/api/chat", {
     method: "POST",
     headers: { ...AUTH, "x-corral-model": "llama3.2:3b" },
-    body: "{}",
+    body,
   });
   assert.deepEqual(state.inFlight(), { "llama3.2:3b": 1 });
   assert.equal(ollama.seen[0]!.headers.get("x-corral-model"), null);
+  assert.equal(ollama.seen[0]!.body, body);
   await response.body!.cancel();
 });
 
-Deno.test("proxy aborts the upstream request when the caller cancels", async () => {
+Deno.test("proxy aborts the upstream request when the caller goes away", async () => {
   const ollama = fakeOllama();
-  const { app } = appWith(newState(), ollama.fetcher);
-  const response = await app.request("/ollama/api/generate", {
+  const { send } = appWith(newState(), ollama.fetcher);
+  // Deno.serve aborts a request's signal when its client disconnects.
+  const caller = new AbortController();
+  const response = await send("/ollama/api/generate", {
     method: "POST",
     headers: AUTH,
     body: JSON.stringify({ model: "qwen3:8b" }),
+    signal: caller.signal,
   });
   assert.equal(ollama.seen[0]!.signal.aborted, false);
-  await response.body!.cancel();
+  caller.abort();
   assert.equal(ollama.seen[0]!.signal.aborted, true);
+  await response.body!.cancel();
 });
 
 Deno.test("proxy asks for the models on disk again after a pull or delete", async () => {
   const ollama = fakeOllama();
-  const { app, changes } = appWith(newState(), ollama.fetcher);
-  const response = await app.request("/ollama/api/delete", {
+  const { send, complete, changes } = appWith(newState(), ollama.fetcher);
+  const response = await send("/ollama/api/delete", {
     method: "DELETE",
     headers: AUTH,
     body: JSON.stringify({ model: "qwen3:8b" }),
   });
   ollama.end();
   await response.text();
+  complete(0);
+  await Promise.resolve();
   assert.ok(changes.includes("disk"));
 });
 
@@ -243,8 +293,8 @@ Deno.test("proxy answers 502 in Ollama's dialect when Ollama cannot be reached",
       new TypeError("error sending request: Connection refused (os error 111)"),
     )) as typeof fetch;
   const state = newState();
-  const { app } = appWith(state, refused);
-  const response = await app.request("/ollama/api/chat", {
+  const { send } = appWith(state, refused);
+  const response = await send("/ollama/api/chat", {
     method: "POST",
     headers: AUTH,
     body: JSON.stringify({ model: "qwen3:8b" }),
@@ -289,8 +339,8 @@ Deno.test("createAgentApp() renders /metrics in Prometheus text format", async (
       mig: false,
     }],
   });
-  const { app } = appWith(state, fetch);
-  const response = await app.request("/metrics", { headers: AUTH });
+  const { send } = appWith(state, fetch);
+  const response = await send("/metrics", { headers: AUTH });
   assert.match(response.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
   const text = await response.text();
   assert.match(text, /^corral_cpu_utilization_percent 12\.5$/m);

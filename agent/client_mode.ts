@@ -36,7 +36,8 @@ export interface ClientModeOptions {
 
 /** The client-mode request handler, and what it knows of its hub. */
 export interface ClientHandler {
-  handle(request: Request): Promise<Response>;
+  /** Forwards `request`; `completed` is `Deno.serve`'s `info.completed` for it. */
+  handle(request: Request, completed: Promise<void>): Promise<Response>;
   /** The hub in use, once one is known. */
   hub(): string | null;
 }
@@ -73,11 +74,17 @@ export function createClientHandler(options: ClientModeOptions): ClientHandler {
     return finding;
   };
 
-  async function attempt(request: Request, base: string, body: Uint8Array<ArrayBuffer> | null) {
+  async function attempt(
+    request: Request,
+    completed: Promise<void>,
+    base: string,
+    body: Uint8Array<ArrayBuffer> | null,
+  ) {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
     if (apiKey && !request.headers.has("authorization")) headers.authorization = `Bearer ${apiKey}`;
     return await forward(request, new URL(url.pathname + url.search, base), {
+      completed,
       setHeaders: headers,
       body: body ?? undefined,
       fetch: fetcher,
@@ -86,7 +93,7 @@ export function createClientHandler(options: ClientModeOptions): ClientHandler {
 
   return {
     hub: () => hub,
-    async handle(request) {
+    async handle(request, completed) {
       const path = new URL(request.url).pathname;
       const streamed = path.startsWith("/api/blobs/");
       const body = request.method === "GET" || request.method === "HEAD" || streamed
@@ -102,7 +109,7 @@ export function createClientHandler(options: ClientModeOptions): ClientHandler {
           );
         }
         try {
-          return await attempt(request, base, body);
+          return await attempt(request, completed, base, body);
         } catch (error) {
           if (request.signal.aborted) throw error;
           lastError = error;
@@ -153,7 +160,7 @@ export async function startClient(
     hostname: listen.hostname,
     port: listen.port,
     onListen: () => {},
-  }, (request) => handler.handle(request));
+  }, (request, info) => handler.handle(request, info.completed));
   const host = listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname;
   const url = `http://${host}:${server.addr.port}`;
   log.info(

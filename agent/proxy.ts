@@ -10,6 +10,7 @@
  */
 
 import { FleetError } from "../shared/errors.ts";
+import { normalizeModelName } from "../shared/model_name.ts";
 import { forward } from "./forward.ts";
 import { describe } from "./ollama.ts";
 import type { AgentState } from "./state.ts";
@@ -32,19 +33,23 @@ export interface ProxyOptions {
 /** The largest JSON body read to find the model; larger ones stream through uncounted by model. */
 const MAX_PEEK_BYTES = 64 * 1024 * 1024;
 
-async function modelOf(
+/**
+ * Reads the request body (small JSON for every endpoint but blob uploads; sending it in one piece is
+ * also faster than streaming it) and finds the model it names.
+ */
+async function readRequest(
   request: Request,
 ): Promise<{ model: string; body: Uint8Array<ArrayBuffer> | undefined }> {
-  const header = request.headers.get("x-corral-model");
-  if (header) return { model: header, body: undefined };
-  // Ollama reads JSON whatever the Content-Type says (curl -d sends a form type), and so do we.
-  const length = Number(request.headers.get("content-length") ?? "0");
   if (request.method !== "POST" && request.method !== "DELETE") {
     return { model: "", body: undefined };
   }
+  const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_PEEK_BYTES) return { model: "", body: undefined };
   const body = new Uint8Array(await request.arrayBuffer());
+  const hint = request.headers.get("x-corral-model");
+  if (hint) return { model: hint, body };
   try {
+    // Ollama reads JSON whatever the Content-Type says (curl -d sends a form type), and so do we.
     const parsed = JSON.parse(new TextDecoder().decode(body));
     const model = typeof parsed?.model === "string"
       ? parsed.model
@@ -65,23 +70,27 @@ function route(path: string): string {
   return path;
 }
 
+/** Handles one `/ollama/*` request; `completed` is `Deno.serve`'s `info.completed` for it. */
+export type ProxyHandler = (request: Request, completed: Promise<void>) => Promise<Response>;
+
 /** Creates the handler for `/ollama/*` requests. */
-export function createProxy(options: ProxyOptions): (request: Request) => Promise<Response> {
+export function createProxy(options: ProxyOptions): ProxyHandler {
   const { ollamaUrl, state, onChange = () => {}, counts, fetch: fetcher } = options;
   const base = new URL(ollamaUrl);
   const host = base.host;
   const count = (key: string) => counts?.set(key, (counts.get(key) ?? 0) + 1);
 
-  return async function proxy(request: Request): Promise<Response> {
+  return async function proxy(request, completed) {
     const url = new URL(request.url);
     const path = url.pathname.replace(/^\/ollama/, "") || "/";
     const target = new URL(path + url.search, base);
     const isBlob = path.startsWith("/api/blobs/");
-    const { model, body } = isBlob ? { model: "", body: undefined } : await modelOf(request);
+    const { model, body } = isBlob ? { model: "", body: undefined } : await readRequest(request);
     const end = model ? state.begin(model) : () => {};
     let response: Response;
     try {
       response = await forward(request, target, {
+        completed,
         // Ollama bound to loopback refuses requests whose Host is not local.
         setHeaders: { host },
         // The fleet token is for the agent only.
@@ -104,8 +113,9 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
       );
     }
     count(`${route(path)} ${response.status}`);
-    // A model may have just been loaded to answer this.
-    if (model) onChange("memory");
+    // A model that was not in memory has just been loaded to answer this: say so at once.
+    const name = model && (normalizeModelName(model) ?? model);
+    if (name && !state.ollama.loaded.some((m) => m.name === name)) onChange("memory");
     return response;
   };
 }
