@@ -6,6 +6,8 @@
  * @module
  */
 
+import { importFleetKey } from "./discovery.ts";
+
 /** The shortest fleet key accepted; `openssl rand -base64 32` makes a good one. */
 export const MIN_FLEET_KEY_LENGTH = 16;
 
@@ -42,13 +44,7 @@ export function fleetKeyProblem(key: string): string | null {
  * ```
  */
 export async function fleetToken(fleetKey: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(fleetKey),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await importFleetKey(fleetKey);
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("corral/http/1"));
   return btoa(String.fromCharCode(...new Uint8Array(mac)))
     .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
