@@ -19,6 +19,7 @@ import { createProxy } from "./proxy.ts";
 import { AgentState } from "./state.ts";
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
+import { httpUrl } from "../shared/http_url.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 
 /** Options for {@link startAgent}. */
@@ -152,7 +153,7 @@ export async function startAgent(
       state.close();
     })();
   return {
-    url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+    url: httpUrl(hostname, port),
     port,
     udpPort: announcer.port,
     id,

@@ -18,6 +18,7 @@ import {
   ReplayGuard,
   stamp,
 } from "../shared/discovery.ts";
+import { httpUrl } from "../shared/http_url.ts";
 
 /** An IPv4 interface as `Deno.networkInterfaces()` lists it. */
 export interface Ipv4Interface {
@@ -241,9 +242,8 @@ export async function findHub(options: FindHubOptions): Promise<FoundHub | null>
       if (payload?.kind !== "hub") continue;
       const hub = payload as HubAnnounce;
       const { hostname } = from as Deno.NetAddr;
-      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
       return {
-        url: `http://${host}:${hub.port}`,
+        url: httpUrl(hostname, hub.port),
         name: hub.name,
         id: hub.id,
         version: hub.version,

@@ -16,6 +16,7 @@ import { forward } from "./forward.ts";
 import { deriveAgentId, readMachineId } from "./identity.ts";
 import { describe } from "./ollama.ts";
 import { importFleetKey, newPacketCounters } from "../shared/discovery.ts";
+import { httpUrl } from "../shared/http_url.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 
 /** How long after a fruitless search requests fail at once instead of searching again. */
@@ -161,8 +162,7 @@ export async function startClient(
     port: listen.port,
     onListen: () => {},
   }, (request, info) => handler.handle(request, info.completed));
-  const host = listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname;
-  const url = `http://${host}:${server.addr.port}`;
+  const url = httpUrl(listen.hostname, server.addr.port);
   log.info(
     `corral-agent ${CORRAL_VERSION} in client mode: point Ollama clients at ${url}; ` +
       (config.client.hubUrl

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { httpUrl } from "../../shared/http_url.ts";
 import { createSimApp } from "./app.ts";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
 
@@ -46,7 +47,7 @@ export function startSimulator(options: ServeOptions): RunningSimulator {
     }, ms);
   };
 
-  const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${boundPort}`;
+  const url = httpUrl(hostname, boundPort);
   return {
     sim,
     url,
