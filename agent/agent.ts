@@ -11,7 +11,8 @@ import { createAgentApp } from "./app.ts";
 import type { AgentConfig } from "./config.ts";
 import { createGpuReader } from "./gpu.ts";
 import { createHostSampler, readHostInfo } from "./host.ts";
-import { deriveAgentId, readMachineId } from "./identity.ts";
+import { localAgentId } from "./identity.ts";
+import { type Logger, quiet } from "./log.ts";
 import { startLoop } from "./loop.ts";
 import { OllamaClient } from "./ollama.ts";
 import { startOllamaPoller } from "./poller.ts";
@@ -26,8 +27,8 @@ import { CORRAL_VERSION } from "../shared/version.ts";
 export interface StartAgentOptions {
   /** The fleet key, already read and checked; `null` runs insecure. */
   fleetKey: string | null;
-  /** @default () => {} */
-  log?: { info(message: string): void; warn(message: string): void };
+  /** @default quiet */
+  log?: Logger;
 }
 
 /** A running agent. */
@@ -43,8 +44,6 @@ export interface RunningAgent extends AsyncDisposable {
   /** Stops announcing, ends state streams, stops serving, and waits for every loop to end. */
   stop(): Promise<void>;
 }
-
-const quiet = { info() {}, warn() {} };
 
 /** Starts an agent; resolves once it is serving. */
 export async function startAgent(
@@ -69,7 +68,7 @@ export async function startAgent(
   }, (request, info) => handler(request, info));
   const port = server.addr.port;
 
-  const id = config.id ?? await deriveAgentId(await readMachineId(), port);
+  const id = config.id ?? await localAgentId(port);
   const name = config.name ?? host.hostname;
   const state = new AgentState({
     agent: { id, name, version: CORRAL_VERSION, port, startedAt: Date.now() },

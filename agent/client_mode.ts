@@ -13,7 +13,8 @@
 import { broadcastAddresses, findHub, type FoundHub } from "./announce.ts";
 import type { AgentConfig } from "./config.ts";
 import { forward } from "./forward.ts";
-import { deriveAgentId, readMachineId } from "./identity.ts";
+import { localAgentId } from "./identity.ts";
+import { type Logger, quiet } from "./log.ts";
 import { describe } from "./ollama.ts";
 import { importFleetKey, newPacketCounters } from "../shared/discovery.ts";
 import { httpUrl } from "../shared/http_url.ts";
@@ -135,7 +136,8 @@ export interface RunningClient extends AsyncDisposable {
 /** Options for {@link startClient}. */
 export interface StartClientOptions {
   fleetKey: string | null;
-  log?: { info(message: string): void; warn(message: string): void };
+  /** @default quiet */
+  log?: Logger;
 }
 
 /** Serves client mode on `config.client.listen`, finding a hub by probe unless one is named. */
@@ -143,10 +145,10 @@ export async function startClient(
   config: AgentConfig,
   options: StartClientOptions,
 ): Promise<RunningClient> {
-  const { fleetKey, log = { info() {}, warn() {} } } = options;
+  const { fleetKey, log = quiet } = options;
   const key = fleetKey ? await importFleetKey(fleetKey) : null;
   const { listen } = config.client;
-  const id = await deriveAgentId(await readMachineId(), listen.port);
+  const id = await localAgentId(listen.port);
   // A hub on this very machine answers on loopback; others on the LAN's broadcast addresses.
   const addresses = config.announce.addresses ??
     ["127.255.255.255", ...broadcastAddresses(Deno.networkInterfaces())];

@@ -26,3 +26,8 @@ export async function readMachineId(): Promise<string> {
   }
   return Deno.hostname();
 }
+
+/** This machine's id for an agent (or client mode) on `port`. */
+export async function localAgentId(port: number): Promise<string> {
+  return await deriveAgentId(await readMachineId(), port);
+}

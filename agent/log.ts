@@ -6,8 +6,17 @@
  * @module
  */
 
+/** Where the agent's parts report what happens. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** A logger that says nothing: the default for parts started by tests. */
+export const quiet: Logger = { info() {}, warn() {} };
+
 /** Writes log lines, prefixed with their level when it is not plain information. */
-export const log = {
+export const log: Logger = {
   /** Something worth knowing: started, found a hub, Ollama came back. */
   info(message: string): void {
     console.error(`corral-agent: ${message}`);
