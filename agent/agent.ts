@@ -91,7 +91,6 @@ export async function startAgent(
   const poller = startOllamaPoller({
     client: new OllamaClient(config.ollamaUrl),
     state,
-    slots: config.slots,
     intervalMs: config.pollIntervalMs,
   });
   let wasReachable: boolean | null = null;

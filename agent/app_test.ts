@@ -226,7 +226,6 @@ Deno.test("proxy does not ask for a poll when the model is already loaded", asyn
       contextLength: 4096,
       expiresAt: null,
     }],
-    slots: 1,
   });
   const ollama = fakeOllama();
   const { send, changes } = appWith(state, ollama.fetcher);

@@ -16,7 +16,6 @@ import type { AgentState } from "./state.ts";
 export interface OllamaPollerOptions {
   client: OllamaClient;
   state: AgentState;
-  slots: number;
   /** @default 1000 */
   intervalMs?: number;
   /** Re-read the models on disk at least this often. @default 15_000 */
@@ -36,7 +35,7 @@ export interface OllamaPoller {
 
 /** Starts polling the local Ollama and feeding what it says into `state`. */
 export function startOllamaPoller(options: OllamaPollerOptions): OllamaPoller {
-  const { client, state, slots } = options;
+  const { client, state } = options;
   const { intervalMs = 1000, tagsEveryMs = 15_000, versionEveryMs = 60_000 } = options;
   let models: DiskModel[] = [];
   let version: string | null = null;
@@ -65,12 +64,12 @@ export function startOllamaPoller(options: OllamaPollerOptions): OllamaPoller {
         versionAt = now;
       }
       reachable = true;
-      state.setOllama({ reachable, version, error: null, models, loaded, slots });
+      state.setOllama({ reachable, version, error: null, models, loaded });
     } catch (error) {
       reachable = false;
       const message = error instanceof Error ? error.message : String(error);
       // What is on disk survives Ollama being down; what was in memory does not.
-      state.setOllama({ reachable, version, error: message, models, loaded: [], slots });
+      state.setOllama({ reachable, version, error: message, models, loaded: [] });
     }
   }
 

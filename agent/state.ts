@@ -95,7 +95,8 @@ export class AgentState {
   }
 
   /** Records what the local Ollama reported; publishes only if something differs. */
-  setOllama(report: OllamaReport): void {
+  setOllama(polled: Omit<OllamaReport, "slots">): void {
+    const report = { ...polled, slots: this.#ollama.slots };
     const json = JSON.stringify(report);
     if (json === this.#ollamaJson) return;
     this.#ollama = report;
@@ -106,12 +107,6 @@ export class AgentState {
   /** The last Ollama report. */
   get ollama(): OllamaReport {
     return this.#ollama;
-  }
-
-  /** Records the host info again (it changes only after a reboot or an upgrade). */
-  setHost(host: HostInfo): void {
-    this.#host = host;
-    this.#changed();
   }
 
   /** Counts a request to `model` in flight; call the returned function once when it ends. */
