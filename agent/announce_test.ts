@@ -8,14 +8,10 @@ import {
   stamp,
 } from "../shared/discovery.ts";
 import { broadcastAddresses, findHub, startAnnouncer } from "./announce.ts";
+import { randomPort } from "../tests/_utils.ts";
 
 const KEY = "announce test fleet key";
 const LOOPBACK_BROADCAST = "127.255.255.255";
-
-/** A UDP port unlikely to be in use by a parallel test. */
-function somePort(): number {
-  return 30_000 + Math.floor(Math.random() * 30_000);
-}
 
 /** Receives the next datagram on `socket`, or `null` after `ms`. */
 async function receive(
@@ -59,7 +55,7 @@ Deno.test("broadcastAddresses() computes each IPv4 interface's directed broadcas
 });
 
 Deno.test("startAnnouncer() broadcasts signed announcements that verify", async () => {
-  const port = somePort();
+  const port = randomPort();
   const key = await importFleetKey(KEY);
   const listener = listen(port);
   const announcer = startAnnouncer({
@@ -89,7 +85,7 @@ Deno.test("startAnnouncer() broadcasts signed announcements that verify", async 
 });
 
 Deno.test("startAnnouncer() answers a signed probe by unicast, and drops forged and replayed ones", async () => {
-  const port = somePort();
+  const port = randomPort();
   const key = await importFleetKey(KEY);
   const counters = newPacketCounters();
   const announcer = startAnnouncer({
@@ -139,7 +135,7 @@ Deno.test("startAnnouncer() answers a signed probe by unicast, and drops forged 
 });
 
 Deno.test("findHub() returns the first hub whose answer verifies", async () => {
-  const port = somePort();
+  const port = randomPort();
   const key = await importFleetKey(KEY);
   const forgedKey = await importFleetKey("an impostor's fleet key");
   const hub = listen(port);
@@ -178,7 +174,7 @@ Deno.test("findHub() returns the first hub whose answer verifies", async () => {
 Deno.test("findHub() gives up with null when no hub answers", async () => {
   const found = await findHub({
     key: await importFleetKey(KEY),
-    port: somePort(),
+    port: randomPort(),
     addresses: [LOOPBACK_BROADCAST],
     id: "laptop",
     counters: newPacketCounters(),

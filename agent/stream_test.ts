@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { OllamaReport } from "../shared/protocol.ts";
 import { AgentState } from "./state.ts";
 import { stateStream } from "./stream.ts";
+import { readEvents } from "../tests/_utils.ts";
 
 function newState(coalesceMs = 1): AgentState {
   return new AgentState({
@@ -34,28 +35,6 @@ const ollama = (loaded: string[]): OllamaReport => ({
   })),
   slots: 1,
 });
-
-/** Reads server-sent events one at a time. */
-function events(response: Response) {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  return {
-    async next(): Promise<{ event: string; data: Record<string, unknown> }> {
-      while (!buffer.includes("\n\n")) {
-        const { done, value } = await reader.read();
-        if (done) throw new Error("the stream ended");
-        buffer += value;
-      }
-      const end = buffer.indexOf("\n\n");
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)![1]!;
-      const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!);
-      return { event, data };
-    },
-    cancel: () => reader.cancel(),
-  };
-}
 
 Deno.test("AgentState publishes a burst of changes once", async () => {
   const state = newState(5);
@@ -90,7 +69,7 @@ Deno.test("AgentState.setOllama() publishes only when the report changes", async
 
 Deno.test("stateStream() sends the snapshot first, then each change", async () => {
   const state = newState();
-  const stream = events(stateStream(state));
+  const stream = readEvents(stateStream(state));
   const first = await stream.next();
   assert.equal(first.event, "snapshot");
   assert.equal(first.data.v, 1);
@@ -106,7 +85,7 @@ Deno.test("stateStream() sends the snapshot first, then each change", async () =
 
 Deno.test("stateStream() sends heartbeats while nothing changes", async () => {
   const state = newState();
-  const stream = events(stateStream(state, { heartbeatMs: 100 }));
+  const stream = readEvents(stateStream(state, { heartbeatMs: 100 }));
   const first = await stream.next();
   const beat = await stream.next();
   assert.equal(beat.event, "heartbeat");
@@ -124,7 +103,7 @@ Deno.test("stateStream() gives a slow reader the latest snapshot, not a backlog"
     state.setOllama(ollama([`m${i}`]));
     await new Promise((r) => setTimeout(r, 3));
   }
-  const stream = events(response);
+  const stream = readEvents(response);
   const received: string[] = [];
   for (;;) {
     const { data } = await stream.next();
@@ -141,7 +120,7 @@ Deno.test("stateStream() ends when its signal aborts", async () => {
   const state = newState();
   const stop = new AbortController();
   const response = stateStream(state, { signal: stop.signal });
-  const stream = events(response);
+  const stream = readEvents(response);
   await stream.next();
   stop.abort();
   await assert.rejects(() => stream.next(), /ended/);

@@ -51,3 +51,41 @@ export async function simState(url: string): Promise<{
   const response = await fetch(`${url}/_sim/state`);
   return await response.json();
 }
+
+/** A port from 30000 to 59999, unlikely to clash with one a parallel test picked. */
+export function randomPort(): number {
+  return 30_000 + Math.floor(Math.random() * 30_000);
+}
+
+/** One server-sent event: its name, its `data` line parsed as JSON, and when it was read. */
+export interface ServerSentEvent<T> {
+  event: string;
+  data: T;
+  /** `performance.now()` when the event was complete. */
+  at: number;
+}
+
+/** Reads a response's server-sent events one at a time; `next()` throws once the stream ends. */
+export function readEvents<T = Record<string, unknown>>(response: Response) {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  return {
+    async next(): Promise<ServerSentEvent<T>> {
+      while (!buffer.includes("\n\n")) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error("the event stream ended");
+        buffer += value;
+      }
+      const at = performance.now();
+      const end = buffer.indexOf("\n\n");
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      return {
+        event: /^event: (.*)$/m.exec(block)![1]!,
+        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!),
+        at,
+      };
+    },
+    cancel: () => reader.cancel(),
+  };
+}

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { waitFor } from "./_utils.ts";
+import { randomPort, waitFor } from "./_utils.ts";
 
 const MAIN = new URL("../agent/main.ts", import.meta.url).pathname;
 
@@ -82,7 +82,6 @@ Deno.test("agent refuses an unknown flag and points at --help", async () => {
 });
 
 Deno.test("agent stops cleanly on SIGTERM", async () => {
-  const port = 30_000 + Math.floor(Math.random() * 30_000);
   const run = running([
     "--insecure",
     "--gpus",
@@ -94,7 +93,7 @@ Deno.test("agent stops cleanly on SIGTERM", async () => {
     "--announce-to",
     "127.0.0.1",
     "--announce-port",
-    String(port),
+    String(randomPort()),
   ]);
   await run.waitFor("corral-agent 0.");
   assert.ok(run.saw("UNSIGNED (--insecure)"));
@@ -113,7 +112,7 @@ Deno.test("agent --mode auto runs in client mode when no local Ollama answers", 
     "--announce-to",
     "127.0.0.1",
     "--announce-port",
-    String(30_000 + Math.floor(Math.random() * 30_000)),
+    String(randomPort()),
   ], { CORRAL_FLEET_KEY: "a fleet key for this test" });
   await run.waitFor("in client mode: point");
   assert.ok(run.saw("no Ollama answers at http://127.0.0.1:9"));

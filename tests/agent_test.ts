@@ -12,13 +12,9 @@ import { loadAgentConfig } from "../agent/config.ts";
 import { decodePacket, encodePacket, importFleetKey, stamp } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
 import type { AgentSnapshot } from "../shared/protocol.ts";
-import { startTestSim, waitFor } from "./_utils.ts";
+import { randomPort, readEvents, startTestSim, waitFor } from "./_utils.ts";
 
 const FLEET_KEY = "the tests' fleet key, 32 chars!";
-
-function somePort(): number {
-  return 30_000 + Math.floor(Math.random() * 30_000);
-}
 
 /** An agent config for tests: loopback only, no announcing beyond this machine. */
 function agentConfig(ollamaUrl: string, extra: Record<string, string> = {}) {
@@ -29,7 +25,7 @@ function agentConfig(ollamaUrl: string, extra: Record<string, string> = {}) {
       ollama: ollamaUrl,
       gpus: "simulator",
       disk: ["/"],
-      "announce-port": String(somePort()),
+      "announce-port": String(randomPort()),
       "announce-to": ["127.0.0.1"],
       ...extra,
     },
@@ -43,27 +39,7 @@ async function openStream(url: string, token: string) {
   });
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type")!, /^text\/event-stream/);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  return {
-    async next(): Promise<{ event: string; data: AgentSnapshot; at: number }> {
-      while (!buffer.includes("\n\n")) {
-        const { done, value } = await reader.read();
-        if (done) throw new Error("the state stream ended");
-        buffer += value;
-      }
-      const at = performance.now();
-      const end = buffer.indexOf("\n\n");
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      return {
-        event: /^event: (.*)$/m.exec(block)![1]!,
-        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!),
-        at,
-      };
-    },
-    close: () => reader.cancel(),
-  };
+  return readEvents<AgentSnapshot>(response);
 }
 
 Deno.test("agent proxies a streamed chat from the simulator to ollama-js", async () => {
@@ -167,7 +143,7 @@ Deno.test("agent's state stream shows a model load within a second", async () =>
       break;
     }
   } finally {
-    await stream.close();
+    await stream.cancel();
   }
 });
 
@@ -197,7 +173,7 @@ Deno.test("agent's state stream sends heartbeats and ends when the agent stops",
 
 Deno.test("agent reports an unreachable Ollama in its state, health and proxy", async () => {
   await using agent = await startAgent(
-    agentConfig(`http://127.0.0.1:${somePort()}`, { "poll-interval": "100ms" }),
+    agentConfig(`http://127.0.0.1:${randomPort()}`, { "poll-interval": "100ms" }),
     { fleetKey: FLEET_KEY },
   );
   const down = await waitFor("a failed poll", () => {
@@ -218,7 +194,7 @@ Deno.test("agent reports an unreachable Ollama in its state, health and proxy", 
 Deno.test("client mode finds a hub by probe and forwards ollama-js to it with the API key", async () => {
   await using sim = startTestSim({ speed: 50 });
   const key = await importFleetKey(FLEET_KEY);
-  const udpPort = somePort();
+  const udpPort = randomPort();
 
   // The hub stand-in: answers probes for hubs, and forwards HTTP to the simulator, noting the
   // Authorization header of each request.
@@ -298,7 +274,7 @@ Deno.test("client mode answers in each API's dialect when no hub can be found", 
     flags: {
       mode: "client",
       "client-listen": "127.0.0.1:0",
-      "announce-port": String(somePort()),
+      "announce-port": String(randomPort()),
       "announce-to": ["127.0.0.1"],
     },
   });
