@@ -41,6 +41,25 @@ Deno.test("parseNvidiaSmiCsv() reads one RTX 4090 with memory in bytes", () => {
   );
 });
 
+Deno.test("parseNvidiaSmiCsv() reads real output of an H100 (driver 580.159.04)", () => {
+  assert.deepEqual(
+    parseNvidiaSmiCsv(fixture("nvidia_smi_h100_real.csv")),
+    [{
+      index: 0,
+      uuid: "GPU-23b0920c-890f-ec8b-a70f-b6c399bde63e",
+      name: "NVIDIA H100 80GB HBM3",
+      vendor: "nvidia",
+      memoryTotal: 81559 * MIB,
+      memoryUsed: 0,
+      utilization: 0,
+      temperature: 50,
+      powerDraw: 120,
+      powerLimit: 700,
+      mig: false,
+    }] satisfies GpuSample[],
+  );
+});
+
 Deno.test("parseNvidiaSmiCsv() reads several GPUs in index order", () => {
   const gpus = parseNvidiaSmiCsv(fixture("nvidia_smi_2x3090.csv"));
   assert.deepEqual(gpus.map((g) => g.index), [0, 1]);
@@ -139,6 +158,13 @@ Deno.test("NvidiaSmiStream splits loop output into one block per interval", () =
   assert.equal(blocks.length, 3);
   assert.deepEqual(blocks.map((b) => b.map((g) => g.index)), [[0, 1], [0, 1], [0, 1]]);
   assert.deepEqual(blocks.map((b) => b[0]!.utilization), [0, 12, 96]);
+});
+
+Deno.test("NvidiaSmiStream splits real one-GPU loop output into one block per line", () => {
+  const blocks = blocksOf(fixture("nvidia_smi_loop_h100_real.csv"));
+  assert.equal(blocks.length, 4);
+  assert.deepEqual(blocks.map((b) => b.map((g) => g.index)), [[0], [0], [0], [0]]);
+  assert.deepEqual(blocks.map((b) => b[0]!.powerDraw), [117.76, 77.31, 76.57, 76.57]);
 });
 
 Deno.test("NvidiaSmiStream emits a block as soon as its last GPU's line arrives", () => {
