@@ -6,7 +6,8 @@
  * @module
  */
 
-import { broadcastAddresses, startAnnouncer } from "./announce.ts";
+import { broadcastAddresses } from "../shared/discovery.ts";
+import { startAnnouncer } from "./announce.ts";
 import { createAgentApp } from "./app.ts";
 import type { AgentConfig } from "./config.ts";
 import { createGpuReader } from "./gpu.ts";

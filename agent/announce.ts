@@ -8,48 +8,16 @@
  */
 
 import {
+  acceptPacket as accept,
   type Announce,
-  decodePacket,
+  broadcastAddresses,
   encodePacket,
   type HubAnnounce,
   type PacketCounters,
-  PacketError,
-  type Payload,
   ReplayGuard,
   stamp,
 } from "../shared/discovery.ts";
 import { httpUrl } from "../shared/http_url.ts";
-
-/** An IPv4 interface as `Deno.networkInterfaces()` lists it. */
-export interface Ipv4Interface {
-  family: "IPv4" | "IPv6";
-  name: string;
-  address: string;
-  netmask: string;
-}
-
-function toInt(ip: string): number {
-  return ip.split(".").reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
-}
-
-function toIp(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
-}
-
-/**
- * The directed broadcast address of each non-loopback IPv4 interface (address OR NOT netmask),
- * without duplicates. Point-to-point links (/31, /32) have no broadcast address and are left out.
- */
-export function broadcastAddresses(interfaces: readonly Ipv4Interface[]): string[] {
-  const found = new Set<string>();
-  for (const i of interfaces) {
-    if (i.family !== "IPv4" || i.address.startsWith("127.")) continue;
-    const mask = toInt(i.netmask);
-    if (mask >>> 0 >= 0xfffffffe) continue;
-    found.add(toIp((toInt(i.address) | ~mask) >>> 0));
-  }
-  return [...found];
-}
 
 /** What an announcement says, apart from the fields every packet carries. */
 export type AnnounceFields = Omit<Announce, "v" | "ts" | "nonce" | "kind">;
@@ -79,36 +47,6 @@ export interface Announcer {
   /** The UDP port it listens on (useful when asked for port 0). */
   port: number;
   stop(): Promise<void>;
-}
-
-/**
- * Checks a received datagram: decoded, authentic and fresh, or counted as dropped. Our own packets
- * (a broadcast comes back to its sender) are passed over without being counted.
- */
-async function accept(
-  bytes: Uint8Array<ArrayBuffer>,
-  options: { key: CryptoKey | null; guard: ReplayGuard; counters: PacketCounters; self: string },
-  now: number,
-): Promise<Payload | null> {
-  const { key, guard, counters, self } = options;
-  let payload: Payload;
-  try {
-    payload = await decodePacket(bytes, key);
-  } catch (error) {
-    if (!(error instanceof PacketError)) throw error;
-    counters.received++;
-    counters.dropped[error.reason]++;
-    return null;
-  }
-  if (payload.id === self) return null;
-  counters.received++;
-  const refusal = guard.check(payload, now);
-  if (refusal) {
-    counters.dropped[refusal]++;
-    return null;
-  }
-  counters.accepted++;
-  return payload;
 }
 
 function currentAddresses(configured: readonly string[] | null): readonly string[] {

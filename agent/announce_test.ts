@@ -7,7 +7,8 @@ import {
   type Payload,
   stamp,
 } from "../shared/discovery.ts";
-import { broadcastAddresses, findHub, startAnnouncer } from "./announce.ts";
+import { broadcastAddresses } from "../shared/discovery.ts";
+import { findHub, startAnnouncer } from "./announce.ts";
 import { randomPort } from "../tests/_utils.ts";
 
 const KEY = "announce test fleet key";

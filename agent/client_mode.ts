@@ -10,12 +10,13 @@
  * @module
  */
 
-import { broadcastAddresses, findHub, type FoundHub } from "./announce.ts";
+import { broadcastAddresses } from "../shared/discovery.ts";
+import { findHub, type FoundHub } from "./announce.ts";
 import type { AgentConfig } from "./config.ts";
 import { forward } from "./forward.ts";
 import { localAgentId } from "./identity.ts";
 import { type Logger, quiet } from "./log.ts";
-import { describe } from "./ollama.ts";
+import { describe } from "../shared/ollama_convert.ts";
 import { importFleetKey, newPacketCounters } from "../shared/discovery.ts";
 import { httpUrl } from "../shared/http_url.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";

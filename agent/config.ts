@@ -12,10 +12,26 @@
  */
 
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
+import {
+  address,
+  ConfigError as FieldsConfigError,
+  type ConfigSources as FieldsConfigSources,
+  duration,
+  type Field,
+  FLEET_KEY_FIELDS,
+  integer,
+  ipv4,
+  list,
+  type ListenAddress,
+  oneOf,
+  resolveFields,
+  resolveFleetKey,
+  text,
+  url,
+} from "../shared/config_fields.ts";
 import { DISCOVERY_PORT } from "../shared/discovery.ts";
-import { parseGoDuration } from "../shared/duration.ts";
-import { FLEET_KEY_HINT, fleetKeyProblem } from "../shared/fleet_key.ts";
+
+export type { ListenAddress };
 
 /** Where the agent takes its GPU figures from; `auto` tries nvidia-smi, rocm-smi, then sysfs. */
 export type GpuSourceChoice = "auto" | "nvidia" | "rocm" | "amdgpu" | "simulator" | "none";
@@ -23,12 +39,6 @@ export type GpuSourceChoice = "auto" | "nvidia" | "rocm" | "amdgpu" | "simulator
 /** How the agent runs: beside an Ollama (`agent`), as a laptop's way to a hub (`client`), or
  * whichever fits (`auto`: client when no local Ollama answers at start). */
 export type AgentMode = "agent" | "client" | "auto";
-
-/** A host and port to listen on. */
-export interface ListenAddress {
-  hostname: string;
-  port: number;
-}
 
 /** The agent's resolved, read-only configuration. */
 export interface AgentConfig {
@@ -68,24 +78,15 @@ export interface AgentConfig {
 }
 
 /** Every problem found in the configuration, reported together. */
-export class ConfigError extends Error {
+export class ConfigError extends FieldsConfigError {
   /** Creates the error from its list of problems, each prefixed by where the value came from. */
-  constructor(readonly problems: string[]) {
-    super(`Cannot start the agent:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
+  constructor(problems: string[]) {
+    super(problems, "the agent");
   }
 }
 
-/** What {@link loadAgentConfig} reads. */
-export interface ConfigSources {
-  /** The YAML file's text, if there is a file. */
-  yamlText?: string;
-  /** The file's name, for messages. @default "config file" */
-  yamlName?: string;
-  env: Readonly<Record<string, string | undefined>>;
-  /** Values from {@link parseAgentFlags}. */
-  flags?: AgentFlags;
-}
+/** What {@link loadAgentConfig} reads: the YAML file's text, the environment, the parsed flags. */
+export type ConfigSources = FieldsConfigSources<AgentFlags>;
 
 /** The command-line flags, as strings, before validation. */
 export type AgentFlags = Partial<Record<FlagName, string | string[] | boolean>>;
@@ -185,120 +186,6 @@ const GPU_SOURCES: readonly GpuSourceChoice[] = [
 ];
 const MODES: readonly AgentMode[] = ["agent", "client", "auto"];
 
-/** One setting: where each source keeps it, and how to read its value. */
-interface Field<T> {
-  yaml: string;
-  env?: string;
-  flag?: FlagName;
-  parse: (value: unknown) => T;
-}
-
-/** Thrown by a field's parser; the caller prefixes where the value came from. */
-class Invalid extends Error {}
-
-function text(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (typeof value !== "string" || value.trim() === "") throw new Invalid("must be a string");
-  return value.trim();
-}
-
-function oneOf<T extends string>(choices: readonly T[]) {
-  return (value: unknown): T => {
-    const s = text(value);
-    if (!choices.includes(s as T)) {
-      throw new Invalid(`must be one of ${choices.join(", ")}, not "${s}"`);
-    }
-    return s as T;
-  };
-}
-
-function integer(min: number, max: number) {
-  return (value: unknown): number => {
-    const n = typeof value === "number" ? value : Number(text(value));
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new Invalid(`must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
-    }
-    return n;
-  };
-}
-
-function duration(minMs: number) {
-  return (value: unknown): number => {
-    let ms: number;
-    try {
-      ms = typeof value === "number" ? value * 1000 : parseGoDuration(text(value));
-    } catch {
-      throw new Invalid(`must be a duration such as "1s" or "500ms", not ${JSON.stringify(value)}`);
-    }
-    if (!(ms >= minMs) || !Number.isFinite(ms)) {
-      throw new Invalid(`must be at least ${minMs} ms, not ${JSON.stringify(value)}`);
-    }
-    return ms;
-  };
-}
-
-function boolean(value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  const s = text(value).toLowerCase();
-  if (["1", "true", "yes", "on"].includes(s)) return true;
-  if (["0", "false", "no", "off"].includes(s)) return false;
-  throw new Invalid(`must be true or false, not "${s}"`);
-}
-
-function address(defaultHost: string) {
-  return (value: unknown): ListenAddress => {
-    const s = text(value);
-    const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
-    if (!match) throw new Invalid(`must be HOST:PORT or PORT, not "${s}"`);
-    const port = Number(match[3]);
-    if (port > 65535) throw new Invalid(`port ${port} is out of range`);
-    return { hostname: match[1] || match[2] || defaultHost, port };
-  };
-}
-
-function url(value: unknown): string {
-  const s = text(value);
-  let parsed: URL;
-  try {
-    parsed = new URL(s);
-  } catch {
-    throw new Invalid(`must be an http:// or https:// URL, not "${s}"`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new Invalid(`must be an http:// or https:// URL, not "${s}"`);
-  }
-  if (parsed.username || parsed.password) throw new Invalid("must not carry a user or password");
-  return parsed.href.replace(/\/+$/, "");
-}
-
-function list(item: (value: unknown) => string) {
-  return (value: unknown): string[] => {
-    const items = Array.isArray(value)
-      ? value
-      : typeof value === "string"
-      ? value.split(",").filter((s) => s.trim())
-      : [value];
-    if (items.length === 0) throw new Invalid("must not be empty");
-    return items.map(item);
-  };
-}
-
-function ipv4(value: unknown): string {
-  const s = text(value);
-  const parts = s.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    throw new Invalid(`must be IPv4 addresses, not "${s}"`);
-  }
-  return s;
-}
-
-function secret(value: unknown): string {
-  if (typeof value !== "string") throw new Invalid("must be a string");
-  const problem = fleetKeyProblem(value);
-  if (problem) throw new Invalid(`${problem}; ${FLEET_KEY_HINT}`);
-  return value;
-}
-
 const FIELDS = {
   mode: { yaml: "mode", env: "CORRAL_MODE", flag: "mode", parse: oneOf(MODES) },
   id: { yaml: "id", env: "CORRAL_AGENT_ID", flag: "id", parse: text },
@@ -311,14 +198,7 @@ const FIELDS = {
   },
   ollamaUrl: { yaml: "ollama_url", env: "CORRAL_OLLAMA_URL", flag: "ollama", parse: url },
   slots: { yaml: "slots", env: "CORRAL_SLOTS", flag: "slots", parse: integer(1, 512) },
-  fleetKey: { yaml: "fleet_key", env: "CORRAL_FLEET_KEY", parse: secret },
-  fleetKeyFile: {
-    yaml: "fleet_key_file",
-    env: "CORRAL_FLEET_KEY_FILE",
-    flag: "fleet-key-file",
-    parse: text,
-  },
-  insecure: { yaml: "insecure", env: "CORRAL_INSECURE", flag: "insecure", parse: boolean },
+  ...FLEET_KEY_FIELDS,
   sampleIntervalMs: {
     yaml: "sample_interval",
     env: "CORRAL_SAMPLE_INTERVAL",
@@ -359,37 +239,7 @@ const FIELDS = {
   },
   hubUrl: { yaml: "client.hub_url", env: "CORRAL_HUB_URL", flag: "hub", parse: url },
   apiKey: { yaml: "client.api_key", env: "CORRAL_API_KEY", parse: text },
-} satisfies Record<string, Field<unknown>>;
-
-type Fields = typeof FIELDS;
-type Values = { [K in keyof Fields]?: ReturnType<Fields[K]["parse"]> };
-
-const KNOWN_YAML = new Set(Object.values(FIELDS).map((f) => f.yaml));
-
-function lookup(tree: Record<string, unknown>, path: string): unknown {
-  let node: unknown = tree;
-  for (const part of path.split(".")) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}
-
-/** Lists keys of the file that no field reads, so that a typo is not silently ignored. */
-function unknownKeys(tree: Record<string, unknown>, prefix = ""): string[] {
-  const found: string[] = [];
-  for (const [key, value] of Object.entries(tree)) {
-    const path = prefix + key;
-    if (KNOWN_YAML.has(path)) continue;
-    const isSection = [...KNOWN_YAML].some((k) => k.startsWith(`${path}.`));
-    if (isSection && typeof value === "object" && value !== null && !Array.isArray(value)) {
-      found.push(...unknownKeys(value as Record<string, unknown>, `${path}.`));
-    } else {
-      found.push(path);
-    }
-  }
-  return found;
-}
+} satisfies Record<string, Field<unknown, FlagName>>;
 
 /**
  * Resolves the configuration from its sources, highest precedence last: defaults, the YAML file,
@@ -398,68 +248,22 @@ function unknownKeys(tree: Record<string, unknown>, prefix = ""): string[] {
  * @throws {ConfigError} Listing every problem, each with where the bad value came from.
  */
 export function loadAgentConfig(sources: ConfigSources): AgentConfig {
-  const { env, flags = {}, yamlName = "config file" } = sources;
-  const problems: string[] = [];
-  let tree: Record<string, unknown> = {};
-  if (sources.yamlText !== undefined) {
-    try {
-      const parsed = parseYaml(sources.yamlText) ?? {};
-      if (typeof parsed !== "object" || Array.isArray(parsed)) {
-        problems.push(`${yamlName}: must be a mapping of settings`);
-      } else {
-        tree = parsed as Record<string, unknown>;
-      }
-    } catch (error) {
-      problems.push(`${yamlName}: ${(error as Error).message.split("\n")[0]}`);
-    }
-    for (const key of unknownKeys(tree)) problems.push(`${yamlName}: unknown setting "${key}"`);
-  }
-
-  const values: Values = {};
-  const given = new Set<keyof Fields>();
-  for (const [name, field] of Object.entries(FIELDS) as [keyof Fields, Field<unknown>][]) {
-    const flag = field.flag ? flags[field.flag] : undefined;
-    const fromEnv = field.env ? env[field.env] : undefined;
-    const fromYaml = lookup(tree, field.yaml);
-    const [raw, where] = flag !== undefined && !(Array.isArray(flag) && flag.length === 0)
-      ? [flag, `--${field.flag}`]
-      : fromEnv !== undefined && fromEnv !== ""
-      ? [fromEnv, field.env!]
-      : fromYaml !== undefined && fromYaml !== null
-      ? [fromYaml, `${yamlName}: ${field.yaml}`]
-      : [undefined, ""];
-    if (raw === undefined) continue;
-    given.add(name);
-    try {
-      (values as Record<string, unknown>)[name] = field.parse(raw);
-    } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      problems.push(`${where}: ${error.message}`);
-    }
-  }
-
-  // systemd's LoadCredential=fleet-key:/etc/corral/fleet.key puts the key where only we can read.
-  const credential = env.CREDENTIALS_DIRECTORY ? `${env.CREDENTIALS_DIRECTORY}/fleet-key` : null;
-  const fleetKeyFile = values.fleetKeyFile ?? (values.fleetKey ? null : credential);
-  const insecure = values.insecure ?? false;
-  const mode = values.mode ?? "agent";
-  if (!insecure && !given.has("fleetKey") && !fleetKeyFile) {
-    problems.push(
-      `no fleet key: set CORRAL_FLEET_KEY or --fleet-key-file (${FLEET_KEY_HINT}), ` +
-        "or pass --insecure on a trusted network",
-    );
-  }
+  const { env } = sources;
+  const resolved = resolveFields(FIELDS, sources);
+  const { values, problems } = resolved;
+  const { fleetKey, fleetKeyFile, insecure, problem } = resolveFleetKey(resolved, env);
+  if (problem) problems.push(problem);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const modelsDir = env.OLLAMA_MODELS || "/usr/share/ollama/.ollama/models";
   return Object.freeze({
-    mode,
+    mode: values.mode ?? "agent",
     id: values.id ?? null,
     name: values.name ?? null,
     listen: values.listen ?? { hostname: "0.0.0.0", port: 11435 },
     ollamaUrl: values.ollamaUrl ?? "http://127.0.0.1:11434",
     slots: values.slots ?? 1,
-    fleetKey: values.fleetKey ?? null,
+    fleetKey,
     fleetKeyFile,
     insecure,
     sampleIntervalMs: values.sampleIntervalMs ?? 1000,

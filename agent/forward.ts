@@ -15,17 +15,7 @@
  * @module
  */
 
-const HOP_BY_HOP = [
-  "connection",
-  "proxy-connection",
-  "keep-alive",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-authenticate",
-  "proxy-authorization",
-];
+import { copyHeaders } from "../shared/http_headers.ts";
 
 /** Options for {@link forward}. */
 export interface ForwardOptions {
@@ -44,17 +34,6 @@ export interface ForwardOptions {
   onEnd?: () => void;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
-}
-
-function copyHeaders(from: Headers, drop: readonly string[]): Headers {
-  const connection = from.get("connection");
-  const named = connection ? connection.split(",").map((s) => s.trim().toLowerCase()) : [];
-  const headers = new Headers();
-  for (const [name, value] of from) {
-    if (HOP_BY_HOP.includes(name) || drop.includes(name) || named.includes(name)) continue;
-    headers.append(name, value);
-  }
-  return headers;
 }
 
 /**

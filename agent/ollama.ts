@@ -1,37 +1,13 @@
 /**
- * The agent's client for its local Ollama: `/api/version`, `/api/tags` and `/api/ps`, with Ollama's
- * snake_case wire types converted to our protocol's camelCase in exactly one place.
+ * The agent's client for its local Ollama: `/api/version`, `/api/tags` and `/api/ps`, converted to
+ * our protocol's types by `shared/ollama_convert.ts`.
  *
  * @module
  */
 
 import type { ListModel, ProcessModel } from "../shared/ollama.ts";
+import { describe, toDiskModel, toLoadedModel } from "../shared/ollama_convert.ts";
 import type { DiskModel, LoadedModel } from "../shared/protocol.ts";
-
-/** Converts one `/api/tags` entry to the protocol's shape. */
-export function toDiskModel(m: ListModel): DiskModel {
-  return {
-    name: m.name,
-    digest: m.digest,
-    size: m.size,
-    modifiedAt: m.modified_at,
-    family: m.details?.family ?? "",
-    parameterSize: m.details?.parameter_size ?? "",
-    quantization: m.details?.quantization_level ?? "",
-  };
-}
-
-/** Converts one `/api/ps` entry to the protocol's shape. */
-export function toLoadedModel(m: ProcessModel): LoadedModel {
-  return {
-    name: m.name,
-    digest: m.digest,
-    size: m.size,
-    sizeVram: m.size_vram,
-    contextLength: m.context_length ?? null,
-    expiresAt: m.expires_at ?? null,
-  };
-}
 
 /** Options for {@link OllamaClient}. */
 export interface OllamaClientOptions {
@@ -88,17 +64,4 @@ export class OllamaClient {
     }
     return await response.json() as T;
   }
-}
-
-/** A short reason for a failed fetch: "connection refused", "timed out", ... */
-export function describe(error: unknown): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") return "timed out";
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? error.cause : error;
-    if (/refused/i.test(cause.message) || cause.name === "ConnectionRefused") {
-      return "connection refused";
-    }
-    return cause.message.split("\n")[0] ?? cause.name;
-  }
-  return String(error);
 }

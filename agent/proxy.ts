@@ -12,7 +12,7 @@
 import { FleetError } from "../shared/errors.ts";
 import { normalizeModelName } from "../shared/model_name.ts";
 import { forward } from "./forward.ts";
-import { describe } from "./ollama.ts";
+import { describe } from "../shared/ollama_convert.ts";
 import type { AgentState } from "./state.ts";
 
 /** Endpoints after which the models on disk may have changed. */

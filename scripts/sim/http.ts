@@ -8,6 +8,7 @@
 
 import { goTypeOf } from "../../shared/duration.ts";
 import { SimError } from "./errors.ts";
+import { goDecodeError } from "../../shared/go_json.ts";
 
 const encoder = new TextEncoder();
 
@@ -140,14 +141,6 @@ export async function readBody(
     );
   }
   return record;
-}
-
-/** Words Go's decoder would use for a JSON.parse failure. */
-function goDecodeError(text: string, error: SyntaxError): string {
-  const position = /position (\d+)/.exec(error.message);
-  if (!position || Number(position[1]) >= text.trimEnd().length) return "unexpected EOF";
-  const char = text[Number(position[1])]!;
-  return `invalid character '${char}' looking for beginning of value`;
 }
 
 /** How a streamed event becomes bytes on the wire. */

@@ -1,0 +1,256 @@
+/**
+ * A request's life on the data plane after its route handler has read it (ARCHITECTURE.md, "The
+ * hub"): route it, wait in the fleet queue if every host that could serve it is saturated, send
+ * it to the chosen host (through its agent, or straight to a plain Ollama), retry on the
+ * next-best host when that one fails before the first byte, and stream the answer back as it
+ * comes. Every answer carries `X-Corral-Host` and `X-Corral-Route`.
+ *
+ * - Non-streamed answers are handed to `Deno.serve` as they are (piped natively, no JS per chunk).
+ * - Streams (NDJSON, SSE) pass through a thin reader that forwards each chunk as it arrives and,
+ *   when the host fails mid-stream, appends an error line or event in the endpoint's dialect.
+ * - The client's disconnect aborts the upstream request; the client's API key never goes upstream.
+ *
+ * @module
+ */
+
+import { type Dialect, errorResponse, streamErrorChunk } from "../shared/dialect.ts";
+import { copyHeaders } from "../shared/http_headers.ts";
+import { describe } from "../shared/ollama_convert.ts";
+import type { HostRecord } from "./host.ts";
+import type { InFlightTable } from "./in_flight.ts";
+import { type FleetQueue, QueueError, type RetryOutcome } from "./queue.ts";
+import type { Registry } from "./registry.ts";
+import { route, type RouteChoice, type RoutePurpose, type RouteResult } from "./router.ts";
+import type { RunStats } from "./stats.ts";
+
+/** A host granted to a request, with the function that ends its in-flight count. */
+export interface Grant {
+  choice: RouteChoice;
+  end: () => void;
+}
+
+/** What the dispatcher needs; built once by the hub. */
+export interface DispatchDeps {
+  registry: Registry;
+  inFlight: InFlightTable;
+  queue: FleetQueue<Grant>;
+  stats: RunStats;
+  /** The fleet token for agents; `null` in insecure mode. */
+  token: string | null;
+  /** How many other hosts to try when one fails before the first byte. */
+  retries: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** One request to dispatch. */
+export interface DispatchRequest {
+  /** The model as the client named it and its key; `null` for requests without one. */
+  model: { name: string; key: string } | null;
+  purpose: RoutePurpose;
+  /** A host id or name an admin asked for. */
+  pinned: string | null;
+  dialect: Dialect;
+  /** The Ollama path and query to call upstream, e.g. `/api/chat`. */
+  path: string;
+  method: string;
+  /** The client's headers (hop-by-hop and credentials are dropped here). */
+  headers: Headers;
+  /** The body, already read (so that a retry can send it again); `null` for none. */
+  body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+  /** Settles when the response has been sent or the client went away. */
+  completed: Promise<void>;
+  /** Renders "no such model" in the endpoint's words. */
+  notFound(name: string): Response;
+  /** Retry on another host when one fails before the first byte. @default true */
+  retry?: boolean;
+}
+
+/** Request headers never passed to a host: the client's credentials and what fetch sets itself. */
+const DROP_REQUEST = ["host", "content-length", "authorization", "x-api-key", "x-corral-target"];
+const STREAM_TYPES = /^(application\/x-ndjson|text\/event-stream)/;
+/** Statuses worth another host: the agent cannot reach its Ollama, or Ollama failed or is full. */
+const RETRIABLE = new Set([500, 502, 503, 504]);
+
+let seq = 0;
+
+/** The URL and headers for sending a request to `host`. */
+export function upstreamRequest(
+  host: HostRecord,
+  request: Pick<DispatchRequest, "path" | "headers" | "model">,
+  token: string | null,
+): { url: string; headers: Headers } {
+  const headers = copyHeaders(request.headers, DROP_REQUEST);
+  headers.set("accept-encoding", "identity");
+  if (host.kind === "agent") {
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    if (request.model) headers.set("x-corral-model", request.model.name);
+    return { url: `${host.url}/ollama${request.path}`, headers };
+  }
+  return { url: `${host.url}${request.path}`, headers };
+}
+
+function failureResponse(request: DispatchRequest, result: Extract<RouteResult, { ok: false }>) {
+  if (result.failure === "not-found" && request.model) return request.notFound(request.model.name);
+  const status = result.failure === "no-hosts" ? 503 : 404;
+  const headers: Record<string, string> = status === 503 ? { "retry-after": "5" } : {};
+  return errorResponse(request.dialect, status, result.message, headers);
+}
+
+/** Passes a stream through chunk by chunk; a failure mid-stream becomes an error in `dialect`. */
+function guardStream(
+  body: ReadableStream<Uint8Array>,
+  dialect: Dialect,
+  hostName: string,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        const message = `host "${hostName}" failed mid-stream: ${describe(error)}`;
+        controller.enqueue(encoder.encode(streamErrorChunk(dialect, message)));
+        controller.close();
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Routes, queues, sends and retries one request; always resolves to a response. */
+export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Promise<Response> {
+  const { registry, inFlight, queue, stats } = deps;
+  const fetcher = deps.fetch ?? fetch;
+  const key = request.model?.key ?? null;
+  const exclude = new Set<string>();
+  const maxAttempts = request.pinned || request.retry === false ? 1 : 1 + deps.retries;
+  let lastFailure = "";
+
+  const decide = () =>
+    route(registry.routeHosts(), inFlight, {
+      model: key,
+      purpose: request.purpose,
+      exclude,
+      pinned: request.pinned,
+      seq: seq++,
+    }, stats);
+
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const result = decide();
+    if (!result.ok) {
+      if (lastFailure) {
+        return errorResponse(request.dialect, 502, `every host failed: ${lastFailure}`);
+      }
+      return failureResponse(request, result);
+    }
+
+    let grant: Grant;
+    if (result.choice.wait && key !== null) {
+      const retry = (): RetryOutcome<Grant> => {
+        const again = decide();
+        if (!again.ok) {
+          return { type: "failed", error: new RouteFailedError(failureResponse(request, again)) };
+        }
+        if (again.choice.wait) return { type: "wait" };
+        const { choice } = again;
+        return { type: "granted", value: { choice, end: inFlight.begin(choice.host.id, key) } };
+      };
+      try {
+        grant = await queue.wait(key, retry, request.signal);
+      } catch (error) {
+        if (error instanceof RouteFailedError) return error.response;
+        if (!(error instanceof QueueError)) throw error;
+        if (error.reason === "aborted") return new Response(null, { status: 499 });
+        const message = error.reason === "full"
+          ? "server busy, please try again.  maximum pending requests exceeded"
+          : `server busy: ${error.message}`;
+        const retryAfter = Math.max(1, Math.ceil(stats.expectedRunMs(key) / 1000));
+        return errorResponse(request.dialect, 503, message, { "retry-after": String(retryAfter) });
+      }
+    } else {
+      grant = { choice: result.choice, end: inFlight.begin(result.choice.host.id, key) };
+    }
+
+    const { choice, end } = grant;
+    const host = registry.get(choice.host.id);
+    if (!host) {
+      end();
+      exclude.add(choice.host.id);
+      continue;
+    }
+    const { url, headers } = upstreamRequest(host, request, deps.token);
+    const started = performance.now();
+    let upstream: Response;
+    try {
+      upstream = await fetcher(url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        signal: request.signal,
+        redirect: "manual",
+      });
+    } catch (error) {
+      end();
+      if (request.signal.aborted) return new Response(null, { status: 499 });
+      lastFailure = `${host.name}: ${describe(error)}`;
+      exclude.add(host.id);
+      if (request.body instanceof ReadableStream) break;
+      continue;
+    }
+    if (
+      RETRIABLE.has(upstream.status) && attempt < maxAttempts &&
+      !(request.body instanceof ReadableStream)
+    ) {
+      const text = await upstream.text().catch(() => "");
+      end();
+      lastFailure = `${host.name}: HTTP ${upstream.status} ${text.slice(0, 200)}`.trim();
+      exclude.add(host.id);
+      continue;
+    }
+
+    const ttfbMs = performance.now() - started;
+    if (choice.reason === "on-disk" && upstream.ok && key !== null) {
+      const size = choice.host.onDisk.get(key)?.size;
+      if (size) registry.recordLoad(host.id, size, ttfbMs);
+    }
+    request.completed.finally(() => {
+      end();
+      if (key !== null && request.purpose === "inference") {
+        stats.recordRun(key, performance.now() - started);
+      }
+      queue.pump();
+    });
+
+    const responseHeaders = copyHeaders(upstream.headers);
+    responseHeaders.set("x-corral-host", host.name);
+    responseHeaders.set("x-corral-route", choice.reason);
+    if (attempt > 1) responseHeaders.set("x-corral-attempts", String(attempt));
+    const streaming = STREAM_TYPES.test(upstream.headers.get("content-type") ?? "");
+    let body: ReadableStream<Uint8Array> | null = upstream.body;
+    if (streaming && body) {
+      responseHeaders.delete("content-length");
+      body = guardStream(body, request.dialect, host.name);
+    }
+    return new Response(body as BodyInit | null, {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers: responseHeaders,
+    });
+  }
+  return errorResponse(request.dialect, 502, `every host failed: ${lastFailure}`);
+}
+
+/** Carries a rendered failure out of the queue. */
+class RouteFailedError extends Error {
+  constructor(readonly response: Response) {
+    super("no host");
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Starts a hub from its resolved configuration: the registry and the links that feed it,
+ * discovery, the data plane and the control plane. `main.ts` calls this; so do the demo, the
+ * benchmarks and the tests, with a quiet logger and port 0.
+ *
+ * @module
+ */
+
+import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
+import { fleetToken } from "../shared/fleet_key.ts";
+import { CORRAL_VERSION } from "../shared/version.ts";
+import { createDataApp } from "./app.ts";
+import { Keyring } from "./auth.ts";
+import { apiKeysRequired, type HubConfig } from "./config.ts";
+import { createControlApp } from "./control.ts";
+import { type Discovery, startDiscovery } from "./discovery.ts";
+import type { Grant } from "./dispatch.ts";
+import { Fleet } from "./fleet.ts";
+import { InFlightTable } from "./in_flight.ts";
+import { type Logger, quiet } from "./log.ts";
+import { FleetQueue } from "./queue.ts";
+import { Registry } from "./registry.ts";
+import { RunStats } from "./stats.ts";
+
+/** What {@link startHub} needs beside the configuration. */
+export interface HubOptions {
+  /** The fleet key, already read; `null` only when the configuration says insecure. */
+  fleetKey: string | null;
+  /** A stable id for this hub in discovery. @default a random one */
+  id?: string;
+  /** @default quiet */
+  log?: Logger;
+}
+
+/** A running hub. */
+export interface RunningHub extends AsyncDisposable {
+  /** The data plane's base URL (`http://127.0.0.1:11434`). */
+  url: string;
+  /** The control plane's base URL. */
+  controlUrl: string;
+  /** The UDP discovery port, or `null` when discovery is off. */
+  discoveryPort: number | null;
+  registry: Registry;
+  packets: PacketCounters;
+  /** The name shown to clients and agents. */
+  name: string;
+  stop(): Promise<void>;
+}
+
+function baseUrl(addr: Deno.NetAddr): string {
+  const host = addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname;
+  return host.includes(":") ? `http://[${host}]:${addr.port}` : `http://${host}:${addr.port}`;
+}
+
+/** Starts the hub; resolves once both planes listen and discovery runs. */
+export async function startHub(config: HubConfig, options: HubOptions): Promise<RunningHub> {
+  const log = options.log ?? quiet;
+  const { fleetKey } = options;
+  const name = config.name ?? Deno.hostname();
+  const id = options.id ?? `hub-${crypto.randomUUID().slice(0, 8)}`;
+  const key = fleetKey ? await importFleetKey(fleetKey) : null;
+  const token = fleetKey ? await fleetToken(fleetKey) : null;
+  const packets = newPacketCounters();
+
+  const inFlight = new InFlightTable();
+  const registry = new Registry(inFlight);
+  const queue = new FleetQueue<Grant>({ max: config.queue.max, timeoutMs: config.queue.timeoutMs });
+  const stats = new RunStats();
+  const fleet = new Fleet({
+    registry,
+    token,
+    offlineAfterMs: config.offlineAfterMs,
+    log: (message) => log.info(message),
+  });
+  // Capacity may have freed whenever a host changes or one of our requests ends.
+  registry.subscribe((event) => {
+    if (event.type === "snapshot" || event.type === "status") queue.pump();
+    if (event.type === "status") {
+      const why = event.reason ? ` (${event.reason})` : "";
+      log.info(`host "${event.host.name}" is ${event.to}${why}`);
+    }
+    if (event.type === "reboot") log.info(`host "${event.host.name}" rebooted`);
+  });
+  inFlight.onEnd(() => queue.pump());
+  const ticker = setInterval(() => registry.tick(Date.now()), 1000);
+
+  const keyring = apiKeysRequired(config) ? new Keyring(config.apiKeys) : null;
+  const dataApp = createDataApp({
+    registry,
+    inFlight,
+    queue,
+    stats,
+    token,
+    retries: config.retries,
+    fleet,
+    keyring,
+  });
+  const controlApp = createControlApp({ registry, inFlight, queue: queue as FleetQueue<unknown> });
+
+  const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
+  let discovery: Discovery | null = null;
+  const stop = async () => {
+    clearInterval(ticker);
+    fleet.stop();
+    await discovery?.stop();
+    await Promise.all(servers.map((s) => s.shutdown()));
+  };
+  try {
+    const data = Deno.serve({
+      hostname: config.listen.hostname,
+      port: config.listen.port,
+      onListen: () => {},
+    }, (request, info) => dataApp.fetch(request, info));
+    servers.push(data);
+    const control = Deno.serve({
+      hostname: config.controlListen.hostname,
+      port: config.controlListen.port,
+      onListen: () => {},
+    }, controlApp.fetch);
+    servers.push(control);
+
+    for (const url of config.agents) fleet.addStatic(url);
+    for (const server of config.ollama) fleet.addOllama(server);
+    if (config.discovery.enabled) {
+      discovery = startDiscovery({
+        key,
+        port: config.discovery.port,
+        probeTo: config.discovery.probeTo,
+        hub: { id, name, version: CORRAL_VERSION, port: data.addr.port },
+        onAnnounce: (announce, from) => fleet.announced(announce, from),
+        counters: packets,
+        log: (message) => log.warn(message),
+      });
+    }
+    const url = baseUrl(data.addr);
+    const controlUrl = baseUrl(control.addr);
+    log.info(
+      `corral-hub ${CORRAL_VERSION} "${name}": Ollama and OpenAI APIs on ${url}, control plane ` +
+        `on ${controlUrl}` +
+        (discovery ? `, discovering agents on UDP ${discovery.port}` : ", discovery off"),
+    );
+    if (keyring && keyring.size === 0) {
+      log.warn(
+        "the data plane is reachable from other machines and no API key is configured: every " +
+          "request will be refused; add api_keys (deno task hub keys new) or set open_api: true",
+      );
+    }
+    return {
+      url,
+      controlUrl,
+      discoveryPort: discovery?.port ?? null,
+      registry,
+      packets,
+      name,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,441 @@
+import assert from "node:assert/strict";
+import { modelKey } from "../shared/model_name.ts";
+import type { InFlight, RouteHost } from "./host.ts";
+import {
+  BUSY_LOAD_PENALTY_MS,
+  DEFAULT_EXPECTED_RUN_MS,
+  DEGRADED_PENALTY_MS,
+  EVICTION_PENALTY_MS,
+  HOT_PENALTY_MS,
+  LOAD_BASE_MS,
+  LOW_MEMORY_PENALTY_MS,
+  route,
+  type RouteChoice,
+  type RouteRequest,
+  type RouteResult,
+  type RouteStats,
+} from "./router.ts";
+
+const GB = 1e9;
+const GiB = 1024 ** 3;
+const M = modelKey("qwen3:8b")!;
+const OTHER = modelKey("llama3.2")!;
+
+type HostSpec = Partial<Omit<RouteHost, "loaded" | "onDisk">> & {
+  loaded?: string[];
+  onDisk?: Record<string, number>;
+};
+
+/** An online, reachable, one-slot host with 24 GB free that loads at 2 GB/s, unless told otherwise. */
+function host(id: string, spec: HostSpec = {}): RouteHost {
+  const { loaded = [], onDisk = {}, ...rest } = spec;
+  return {
+    id,
+    name: id.toUpperCase(),
+    status: "online",
+    ollamaReachable: true,
+    slots: 1,
+    loaded: new Map(loaded.map((m) => [m, { size: 6 * GB }])),
+    onDisk: new Map(Object.entries(onDisk).map(([m, size]) => [m, { size }])),
+    freeVram: 24 * GB,
+    totalVram: 24 * GB,
+    loadRate: 2 * GB,
+    hot: false,
+    lowMemory: false,
+    diskFull: false,
+    ...rest,
+  };
+}
+
+/** Requests in flight: `{ hostId: { modelKey: count } }`. */
+function flights(counts: Record<string, Record<string, number>> = {}): InFlight {
+  return {
+    of: (id, model) => counts[id]?.[model] ?? 0,
+    total: (id) => Object.values(counts[id] ?? {}).reduce((a, b) => a + b, 0),
+  };
+}
+
+function stats(runMs = 10_000): RouteStats {
+  return { expectedRunMs: () => runMs };
+}
+
+function run(
+  hosts: RouteHost[],
+  request: Partial<RouteRequest> = {},
+  inFlight = flights(),
+  routeStats = stats(),
+): RouteResult {
+  return route(hosts, inFlight, { model: M, purpose: "inference", seq: 0, ...request }, routeStats);
+}
+
+function ok(result: RouteResult): { choice: RouteChoice; ranked: RouteChoice[] } {
+  assert.ok(result.ok, `expected a choice, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+function ids(choices: RouteChoice[]): string[] {
+  return choices.map((c) => c.host.id);
+}
+
+/** A choice in one line: `"<host id> <reason> <costMs>"`, then `" wait"` when it waits. */
+function brief(c: RouteChoice): string {
+  return `${c.host.id} ${c.reason} ${c.costMs}${c.wait ? " wait" : ""}`;
+}
+
+Deno.test("route() sends inference to a host with the model loaded and a free slot", () => {
+  const { choice } = ok(
+    run([host("disk", { onDisk: { [M]: 5 * GB } }), host("hot", { loaded: [M] })]),
+  );
+  assert.equal(brief(choice), "hot loaded 0");
+});
+
+Deno.test("route() counts a model as loaded while the hub has requests for it in flight", () => {
+  const hosts = [
+    host("a", { onDisk: { [M]: 5 * GB } }),
+    host("b", { onDisk: { [M]: 5 * GB }, slots: 4 }),
+  ];
+  const { choice } = ok(run(hosts, {}, flights({ b: { [M]: 1 } })));
+  assert.equal(brief(choice), "b loaded 0");
+});
+
+Deno.test("route() prefers more free slots among loaded hosts, then fewer requests in flight", () => {
+  const hosts = [host("a", { loaded: [M], slots: 4 }), host("b", { loaded: [M], slots: 4 })];
+  // b has more free slots though more requests in flight for other models.
+  const freer = flights({ a: { [M]: 2 }, b: { [M]: 1, [OTHER]: 3 } });
+  assert.equal(ok(run(hosts, {}, freer)).choice.host.id, "b");
+  const busyElsewhere = flights({ a: { [M]: 1, [OTHER]: 2 }, b: { [M]: 1 } });
+  for (let seq = 0; seq < 4; seq++) {
+    assert.equal(ok(run(hosts, { seq }, busyElsewhere)).choice.host.id, "b", `seq ${seq}`);
+  }
+});
+
+Deno.test("route() round-robins by seq among equal hosts and keeps the order of the rest", () => {
+  const hosts = [
+    host("a", { loaded: [M] }),
+    host("b", { loaded: [M] }),
+    host("c", { loaded: [M] }),
+    host("d", { onDisk: { [M]: 5 * GB } }),
+  ];
+  const firsts = [0, 1, 2, 3, 4, 5].map((seq) => ok(run(hosts, { seq })).choice.host.id);
+  assert.deepEqual(firsts, ["a", "b", "c", "a", "b", "c"]);
+  assert.deepEqual(ids(ok(run(hosts, { seq: 1 })).ranked), ["b", "c", "a", "d"]);
+  assert.equal(ok(run(hosts, { seq: -1 })).choice.host.id, "c");
+});
+
+Deno.test("route() prices a loaded-busy host by the expected wait for a slot", async (t) => {
+  const cases: [slots: number, inFlight: number, runs: number][] = [
+    [1, 1, 1],
+    [1, 3, 3],
+    [2, 2, 1],
+    [2, 5, 2],
+    [4, 8, 2],
+  ];
+  for (const [slots, count, runs] of cases) {
+    await t.step(`${count} in flight on ${slots} slots waits ${runs} runs`, () => {
+      const { choice } = ok(
+        run([host("a", { loaded: [M], slots })], {}, flights({ a: { [M]: count } }), stats(700)),
+      );
+      assert.equal(brief(choice), `a loaded-busy ${700 * runs} wait`);
+    });
+  }
+});
+
+Deno.test("route() asks stats once for the model key and falls back to the default run time", () => {
+  const hosts = [host("a", { loaded: [M] }), host("b", { loaded: [M] })];
+  const inFlight = flights({ a: { [M]: 1 }, b: { [M]: 1 } });
+  for (const measured of [NaN, -1, Infinity]) {
+    const asked: string[] = [];
+    const { ranked } = ok(run(hosts, {}, inFlight, {
+      expectedRunMs: (model) => (asked.push(model), measured),
+    }));
+    assert.deepEqual(asked, [M]);
+    assert.deepEqual(ranked.map((c) => c.costMs), [
+      DEFAULT_EXPECTED_RUN_MS,
+      DEFAULT_EXPECTED_RUN_MS,
+    ]);
+  }
+});
+
+Deno.test("route() waits for a busy host only when its wait beats loading elsewhere", async (t) => {
+  // Loading 5 GB at 2 GB/s elsewhere costs 1000 + 2500 = 3500 ms.
+  const hosts = [host("busy", { loaded: [M] }), host("disk", { onDisk: { [M]: 5 * GB } })];
+  const inFlight = flights({ busy: { [M]: 1 } });
+  await t.step("a short wait wins", () => {
+    const { ranked } = ok(run(hosts, {}, inFlight, stats(3000)));
+    assert.deepEqual(ranked.map(brief), ["busy loaded-busy 3000 wait", "disk on-disk 3500"]);
+  });
+  await t.step("an equal wait loses to a load", () => {
+    assert.equal(ok(run(hosts, {}, inFlight, stats(3500))).choice.host.id, "disk");
+  });
+  await t.step("a long wait loses to a load", () => {
+    const { ranked } = ok(run(hosts, {}, inFlight, stats(4000)));
+    assert.deepEqual(ranked.map(brief), ["disk on-disk 3500", "busy loaded-busy 4000 wait"]);
+  });
+});
+
+Deno.test("route() prices a load from disk by size, load rate, eviction and busyness", async (t) => {
+  const size = 8 * GB; // 1000 + 8 GB / 2 GB/s = 5000 ms
+  const cost = (spec: HostSpec, inFlight = flights()) =>
+    ok(run([host("a", { onDisk: { [M]: size }, ...spec })], {}, inFlight)).choice.costMs;
+  await t.step("fits in free VRAM", () => assert.equal(cost({}), LOAD_BASE_MS + 4000));
+  await t.step("fits exactly with headroom", () => {
+    assert.equal(cost({ freeVram: size * 1.2 }), 5000);
+  });
+  await t.step("needs an eviction", () => {
+    assert.equal(cost({ freeVram: size * 1.2 - 1 }), 5000 + EVICTION_PENALTY_MS);
+  });
+  await t.step("a slower host", () => assert.equal(cost({ loadRate: 1 * GB }), 9000));
+  await t.step("a host busy with another model", () => {
+    assert.equal(cost({}, flights({ a: { [OTHER]: 1 } })), 5000 + BUSY_LOAD_PENALTY_MS);
+  });
+  await t.step("a host with no load rate yet still gets a finite cost", () => {
+    assert.ok(Number.isFinite(cost({ loadRate: 0 })));
+  });
+});
+
+Deno.test("route() prefers the host where a load is cheapest", () => {
+  const hosts = [
+    host("evict", { onDisk: { [M]: 8 * GB }, freeVram: 4 * GB }),
+    host("slow", { onDisk: { [M]: 8 * GB }, loadRate: 1 * GB }),
+    host("fast", { onDisk: { [M]: 8 * GB }, loadRate: 4 * GB }),
+    host("none", { onDisk: { [OTHER]: 1 * GB } }),
+  ];
+  assert.deepEqual(ids(ok(run(hosts)).ranked), ["fast", "evict", "slow"]);
+});
+
+Deno.test("route() adds each host penalty in every tier", async (t) => {
+  const penalties: [string, HostSpec, number][] = [
+    ["hot", { hot: true }, HOT_PENALTY_MS],
+    ["lowMemory", { lowMemory: true }, LOW_MEMORY_PENALTY_MS],
+    ["degraded", { status: "degraded" }, DEGRADED_PENALTY_MS],
+    ["all three", { hot: true, lowMemory: true, status: "degraded" }, 10_000],
+  ];
+  for (const [name, spec, ms] of penalties) {
+    await t.step(name, () => {
+      const loaded = host("a", { loaded: [M], ...spec });
+      assert.equal(brief(ok(run([loaded])).choice), `a loaded ${ms}`);
+      const busy = ok(run([loaded], {}, flights({ a: { [M]: 1 } }), stats(100))).choice;
+      assert.equal(brief(busy), `a loaded-busy ${100 + ms} wait`);
+      const disk = ok(run([host("a", { onDisk: { [M]: 2 * GB }, ...spec })])).choice;
+      assert.equal(brief(disk), `a on-disk ${2000 + ms}`);
+    });
+  }
+});
+
+Deno.test("route() loads on a cool host rather than use a hot one with the model loaded", () => {
+  const hosts = [
+    host("hot", { loaded: [M], hot: true }),
+    host("cool", { onDisk: { [M]: 4 * GB } }),
+  ];
+  assert.equal(brief(ok(run(hosts)).choice), "cool on-disk 3000");
+  const degraded = [host("deg", { loaded: [M], status: "degraded" }), hosts[1]!];
+  assert.equal(ok(run(degraded)).choice.host.id, "deg"); // 2000 ms beats a 3000 ms load
+  // On equal cost the loaded host wins, though the other has more free slots.
+  const tie = [hosts[0]!, host("cool", { onDisk: { [M]: 8 * GB }, slots: 4 })];
+  assert.deepEqual(ids(ok(run(tie)).ranked), ["hot", "cool"]);
+});
+
+Deno.test("route() gives nothing to offline, draining, maintenance or unreachable hosts", async (t) => {
+  const out: [string, HostSpec][] = [
+    ["offline", { status: "offline" }],
+    ["draining", { status: "draining" }],
+    ["maintenance", { status: "maintenance" }],
+    ["unreachable", { ollamaReachable: false }],
+    ["unreachable and degraded", { ollamaReachable: false, status: "degraded" }],
+  ];
+  for (const [name, spec] of out) {
+    await t.step(name, () => {
+      const hosts = [host("x", { loaded: [M], ...spec }), host("ok", { onDisk: { [M]: 5 * GB } })];
+      for (const purpose of ["inference", "pull", "any"] as const) {
+        assert.deepEqual(ids(ok(run(hosts, { purpose })).ranked), ["ok"], purpose);
+      }
+      const alone = run([host("x", { loaded: [M], ...spec })]);
+      assert.equal(alone.ok ? "ok" : alone.failure, "no-hosts");
+    });
+  }
+});
+
+Deno.test("route() fails with no-hosts, saying why, when no host is eligible", () => {
+  assert.deepEqual(run([]), {
+    ok: false,
+    failure: "no-hosts",
+    message: "No host can take requests: none is known",
+  });
+  const hosts = [
+    host("a", { status: "offline" }),
+    host("b", { status: "offline" }),
+    host("c", { status: "draining" }),
+    host("d", { ollamaReachable: false }),
+    host("e", { loaded: [M] }),
+  ];
+  assert.deepEqual(run(hosts, { exclude: new Set(["e"]), purpose: "any", model: null }), {
+    ok: false,
+    failure: "no-hosts",
+    message:
+      "No host can take requests: 5 known (2 offline, 1 draining, 1 Ollama not answering, 1 already tried)",
+  });
+});
+
+Deno.test("route() fails with not-found when no eligible host has the model", () => {
+  const hosts = [
+    host("a", { onDisk: { [OTHER]: GB } }),
+    host("b", { loaded: [M], status: "draining" }),
+  ];
+  const message = `model '${M}' not found`;
+  assert.deepEqual(run(hosts), { ok: false, failure: "not-found", message });
+});
+
+Deno.test("route() skips excluded hosts so a retry goes to the next-best", () => {
+  const hosts = [
+    host("a", { loaded: [M] }),
+    host("b", { onDisk: { [M]: 4 * GB } }),
+    host("c", { onDisk: { [M]: 8 * GB } }),
+  ];
+  assert.deepEqual(ids(ok(run(hosts)).ranked), ["a", "b", "c"]);
+  assert.deepEqual(ids(ok(run(hosts, { exclude: new Set(["a"]) })).ranked), ["b", "c"]);
+  assert.deepEqual(ids(ok(run(hosts, { exclude: new Set(["a", "b"]) })).ranked), ["c"]);
+  const all = run(hosts, { exclude: new Set(["a", "b", "c"]) });
+  assert.equal(all.ok ? "ok" : all.failure, "no-hosts");
+});
+
+Deno.test("route() ranks every candidate best first and only hosts that can serve the model", () => {
+  const hosts = [
+    host("disk", { onDisk: { [M]: 2 * GB } }),
+    host("busy", { loaded: [M] }),
+    host("nothing"),
+    host("loaded", { loaded: [M], slots: 2 }),
+    host("hotLoaded", { loaded: [M], hot: true }),
+  ];
+  const { choice, ranked } = ok(run(hosts, {}, flights({ busy: { [M]: 1 } }), stats(1500)));
+  assert.equal(choice, ranked[0]);
+  assert.deepEqual(ranked.map(brief), [
+    "loaded loaded 0",
+    "busy loaded-busy 1500 wait",
+    "disk on-disk 2000",
+    `hotLoaded loaded ${HOT_PENALTY_MS}`,
+  ]);
+});
+
+Deno.test("route() is deterministic for the same inputs", () => {
+  const hosts = [
+    host("a", { loaded: [M] }),
+    host("b", { loaded: [M] }),
+    host("c", { onDisk: { [M]: GB } }),
+  ];
+  assert.deepEqual(run(hosts, { seq: 7 }), run(hosts, { seq: 7 }));
+});
+
+Deno.test("route() treats a host reporting zero slots as having one", () => {
+  const hosts = [host("a", { loaded: [M], slots: 0 })];
+  assert.equal(
+    brief(ok(run(hosts, {}, flights({ a: { [M]: 1 } }), stats(100))).choice),
+    "a loaded-busy 100 wait",
+  );
+});
+
+Deno.test("route() sends a pinned request to the host with that id, else that name", async (t) => {
+  const hosts = [
+    host("gpu1", { name: "Alpha" }),
+    host("gpu2", { name: "gpu1" }),
+    host("gpu3", { name: "Beta" }),
+  ];
+  await t.step("by id, before a host named the same", () => {
+    const { choice, ranked } = ok(run(hosts, { pinned: "gpu1" }));
+    assert.deepEqual(choice, { host: hosts[0], reason: "pinned", costMs: 0, wait: false });
+    assert.deepEqual(ranked, [choice]);
+  });
+  await t.step("by name, ignoring case", () => {
+    assert.equal(ok(run(hosts, { pinned: "beta" })).choice.host.id, "gpu3");
+  });
+  await t.step("whatever the model or purpose", () => {
+    const { choice } = ok(run(hosts, { pinned: "gpu3", model: null, purpose: "any" }));
+    assert.equal(brief(choice), "gpu3 pinned 0");
+  });
+});
+
+Deno.test("route() lets a pin reach draining, maintenance and degraded hosts", () => {
+  for (const status of ["draining", "maintenance", "degraded"] as const) {
+    const { choice } = ok(run([host("a", { status, hot: true })], { pinned: "a" }));
+    assert.equal(brief(choice), "a pinned 0", status);
+  }
+});
+
+Deno.test("route() fails with pinned-unavailable for an unknown, offline, unreachable or tried host", () => {
+  const hosts = [
+    host("a", { name: "down", status: "offline" }),
+    host("b", { name: "mute", ollamaReachable: false, status: "degraded" }),
+    host("c", { name: "tried", loaded: [M] }),
+  ];
+  const cases: [pinned: string, exclude: string[], message: string][] = [
+    ["nope", [], 'No host named "nope"'],
+    ["a", [], 'Cannot use pinned host "down": it is offline'],
+    ["mute", [], 'Cannot use pinned host "mute": its Ollama does not answer (status degraded)'],
+    ["c", ["c"], 'Cannot use pinned host "tried": it was already tried'],
+  ];
+  for (const [pinned, exclude, message] of cases) {
+    assert.deepEqual(run(hosts, { pinned, exclude: new Set(exclude) }), {
+      ok: false,
+      failure: "pinned-unavailable",
+      message,
+    });
+  }
+});
+
+Deno.test("route() pulls onto a host that already has the model on disk", () => {
+  const hosts = [
+    host("roomy", { freeVram: 80 * GB }),
+    host("has", { freeVram: 1 * GB, onDisk: { [M]: GB } }),
+    host("loaded", { freeVram: 0, loaded: [M] }),
+  ];
+  const { ranked } = ok(run(hosts, { purpose: "pull" }));
+  assert.deepEqual(ranked.map(brief), ["has on-disk 0", "loaded on-disk 0", "roomy pull 0"]);
+});
+
+Deno.test("route() pulls onto the most free VRAM, disk-full hosts last", () => {
+  const hosts = [
+    host("full", { freeVram: 80 * GB, diskFull: true }),
+    host("small", { freeVram: 8 * GB }),
+    host("big", { freeVram: 40 * GB, hot: true, status: "degraded" }),
+    host("fullSmall", { freeVram: 2 * GB, diskFull: true }),
+  ];
+  const { ranked } = ok(run(hosts, { purpose: "pull" }));
+  assert.deepEqual(ranked.map(brief), [
+    "big pull 0",
+    "small pull 0",
+    "full pull 0",
+    "fullSmall pull 0",
+  ]);
+});
+
+Deno.test("route() round-robins pulls among hosts within 1 GiB of free VRAM", () => {
+  const hosts = [
+    host("a", { freeVram: 20 * GiB }),
+    host("b", { freeVram: 20.5 * GiB }),
+    host("c", { freeVram: 19.5 * GiB }), // within 1 GiB of b, the best
+    host("d", { freeVram: 19 * GiB }), // 1.5 GiB short of b
+  ];
+  const firsts = [0, 1, 2, 3].map((seq) => ok(run(hosts, { purpose: "pull", seq })).choice.host.id);
+  assert.deepEqual(firsts, ["b", "a", "c", "b"]);
+  for (let seq = 0; seq < 3; seq++) {
+    assert.equal(ok(run(hosts, { purpose: "pull", seq })).ranked[3]!.host.id, "d");
+  }
+});
+
+Deno.test("route() places a request with no model like a pull, with reason any", () => {
+  const hosts = [
+    host("a", { freeVram: 4 * GB, onDisk: { [M]: GB } }),
+    host("b", { freeVram: 30 * GB }),
+    host("c", { freeVram: 60 * GB, diskFull: true }),
+  ];
+  const { ranked } = ok(run(hosts, { purpose: "any", model: null }));
+  assert.deepEqual(ranked.map(brief), ["b any 0", "a any 0", "c any 0"]);
+});
+
+Deno.test("route() throws a TypeError for an inference or pull request with no model", () => {
+  for (const purpose of ["inference", "pull"] as const) {
+    assert.throws(() => run([host("a")], { purpose, model: null }), {
+      name: "TypeError",
+      message: `Cannot route a "${purpose}" request: 'model' is null`,
+    });
+  }
+});

@@ -1,0 +1,127 @@
+/**
+ * What every data-plane route shares: the hub's dependencies, Hono's environment, reading a JSON
+ * body as Ollama would, the admin's choice of target host, and asking several hosts at once.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { type Dialect, errorResponse } from "../../shared/dialect.ts";
+import { goDecodeError } from "../../shared/go_json.ts";
+import { modelKey } from "../../shared/model_name.ts";
+import type { ApiKeyEntry, Keyring } from "../auth.ts";
+import type { DispatchDeps } from "../dispatch.ts";
+import type { Fleet } from "../fleet.ts";
+import type { HostRecord } from "../host.ts";
+import { upstreamRequest } from "../dispatch.ts";
+
+/** The data plane's dependencies. */
+export interface HubDeps extends DispatchDeps {
+  fleet: Fleet;
+  /** The client keys; `null` when the API is open. */
+  keyring: Keyring | null;
+}
+
+/** Hono's environment: `Deno.serve`'s handler info as `c.env`, the client's key as a variable. */
+export type HubEnv = {
+  Bindings: Partial<Pick<Deno.ServeHandlerInfo, "completed">>;
+  Variables: { apiKey: ApiKeyEntry | null };
+};
+
+/** A route's context. */
+export type HubContext = Context<HubEnv>;
+
+/** When the response will have been sent (or the client gone); immediate outside `Deno.serve`. */
+export function completedOf(c: HubContext): Promise<void> {
+  return c.env?.completed ?? Promise.resolve();
+}
+
+/** A JSON body, as bytes (to send on) and parsed (to read the model from). */
+export interface JsonBody {
+  bytes: Uint8Array<ArrayBuffer>;
+  json: Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON object body, answering as Ollama does when it is not one: 400 `missing request body`
+ * or Go's decoder message.
+ */
+export async function readJson(request: Request, dialect: Dialect): Promise<JsonBody | Response> {
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === "") return errorResponse(dialect, 400, "missing request body");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return errorResponse(dialect, 400, goDecodeError(text, error as SyntaxError));
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return errorResponse(dialect, 400, "request body must be a JSON object");
+  }
+  return { bytes, json: json as Record<string, unknown> };
+}
+
+/** The model a request names (`model`, or the older `name`), with its key; or an error. */
+export function requestModel(
+  json: Record<string, unknown>,
+  dialect: Dialect,
+  field: "model" | "model-or-name" = "model-or-name",
+): { name: string; key: string } | Response {
+  const raw = field === "model" ? json.model : (json.model || json.name);
+  if (typeof raw !== "string" || raw === "") {
+    return errorResponse(dialect, 400, "model is required");
+  }
+  const key = modelKey(raw);
+  if (!key) return errorResponse(dialect, 400, "invalid model name");
+  return { name: raw, key };
+}
+
+/** The host an admin named with `?host=` or `X-Corral-Target:` (`all` for every host), if any. */
+export function targetOf(c: HubContext): string | null {
+  return c.req.query("host") || c.req.header("x-corral-target") || null;
+}
+
+/** The request's path and query for the host, without the hub's own `host` parameter. */
+export function upstreamPath(c: HubContext): string {
+  const url = new URL(c.req.url);
+  url.searchParams.delete("host");
+  return url.pathname + url.search;
+}
+
+/** Hosts that can take requests now (online or degraded, with a working Ollama). */
+export function usableHosts(deps: HubDeps): HostRecord[] {
+  return deps.registry.records().filter((h) =>
+    h.route.ollamaReachable && (h.status === "online" || h.status === "degraded")
+  );
+}
+
+/** One host's answer in a fan-out: its response, or why it gave none. */
+export type HostAnswer = { host: HostRecord; response: Response } | {
+  host: HostRecord;
+  error: string;
+};
+
+/** Sends the same request to several hosts at once, each with a time limit. */
+export function fanOut(
+  deps: HubDeps,
+  hosts: readonly HostRecord[],
+  init: { path: string; method: string; body?: Uint8Array<ArrayBuffer> | null; timeoutMs?: number },
+): Promise<HostAnswer[]> {
+  const fetcher = deps.fetch ?? fetch;
+  return Promise.all(hosts.map(async (host): Promise<HostAnswer> => {
+    const headers = new Headers(init.body ? { "content-type": "application/json" } : {});
+    const upstream = upstreamRequest(host, { path: init.path, headers, model: null }, deps.token);
+    try {
+      const response = await fetcher(upstream.url, {
+        method: init.method,
+        headers: upstream.headers,
+        body: init.body ?? null,
+        signal: init.timeoutMs ? AbortSignal.timeout(init.timeoutMs) : undefined,
+      });
+      return { host, response };
+    } catch (error) {
+      return { host, error: (error as Error).message };
+    }
+  }));
+}

@@ -1,0 +1,77 @@
+/**
+ * The inference endpoints, routed by model: Ollama's generate, chat, embed and legacy embeddings,
+ * OpenAI's chat completions, completions, embeddings and responses, Anthropic's messages. The body
+ * is read once (a retry sends it again), only `model` is looked at, and the rest is the host's
+ * business.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { type Dialect, dialectOf, errorResponse } from "../../shared/dialect.ts";
+import { keyAllows } from "../auth.ts";
+import { dispatch } from "../dispatch.ts";
+import {
+  completedOf,
+  type HubDeps,
+  type HubEnv,
+  readJson,
+  requestModel,
+  targetOf,
+  upstreamPath,
+} from "./context.ts";
+
+/** The paths routed by model. */
+export const INFERENCE_PATHS = [
+  "/api/generate",
+  "/api/chat",
+  "/api/embed",
+  "/api/embeddings",
+  "/v1/chat/completions",
+  "/v1/completions",
+  "/v1/embeddings",
+  "/v1/responses",
+  "/v1/messages",
+] as const;
+
+/** Ollama's words for a model no host has, per endpoint (OLLAMA_API.md §4). */
+export function modelNotFound(path: string, dialect: Dialect, name: string): Response {
+  const message = path === "/api/embeddings"
+    ? `model "${name}" not found, try pulling it first`
+    : `model '${name}' not found`;
+  return errorResponse(dialect, 404, message);
+}
+
+/** A 403 for a key that may not use a model. */
+export function modelForbidden(dialect: Dialect, name: string): Response {
+  return errorResponse(dialect, 403, `this API key may not use model "${name}"`);
+}
+
+/** The inference routes. */
+export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
+  const app = new Hono<HubEnv>();
+  for (const path of INFERENCE_PATHS) {
+    const dialect = dialectOf(path);
+    app.post(path, async (c) => {
+      const body = await readJson(c.req.raw, dialect);
+      if (body instanceof Response) return body;
+      const model = requestModel(body.json, dialect, "model");
+      if (model instanceof Response) return model;
+      if (!keyAllows(c.get("apiKey"), model.key)) return modelForbidden(dialect, model.name);
+      return dispatch(deps, {
+        model,
+        purpose: "inference",
+        pinned: targetOf(c),
+        dialect,
+        path: upstreamPath(c),
+        method: "POST",
+        headers: c.req.raw.headers,
+        body: body.bytes,
+        signal: c.req.raw.signal,
+        completed: completedOf(c),
+        notFound: (name) => modelNotFound(path, dialect, name),
+      });
+    });
+  }
+  return app;
+}
