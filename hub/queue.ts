@@ -76,8 +76,10 @@ export class FleetQueue<T> {
         new QueueError("full", `${this.#size} requests are already waiting for a host`),
       );
     }
+    if (signal?.aborted) {
+      return Promise.reject(new QueueError("aborted", "the client went away while waiting"));
+    }
     return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const waiter: Waiter<T> = {
         retry,
         resolve: (value) => settle(() => resolve(value)),
@@ -95,9 +97,8 @@ export class FleetQueue<T> {
         signal?.removeEventListener("abort", onAbort);
         then();
       };
-      if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         this.#remove(model, waiter);
         waiter.reject(
           new QueueError("timeout", `no host freed up within ${this.#options.timeoutMs} ms`),
