@@ -22,6 +22,7 @@ import { AgentState } from "./state.ts";
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
 import { httpUrl } from "../shared/http_url.ts";
+import { OLLAMA_NOT_POLLED } from "../shared/protocol.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 
 /** Options for {@link startAgent}. */
@@ -97,7 +98,7 @@ export async function startAgent(
   let wasReachable: boolean | null = null;
   const unwatch = state.subscribe(({ snapshot }) => {
     const { reachable, error, version } = snapshot.ollama;
-    if (reachable === wasReachable || (!reachable && error === "not polled yet")) return;
+    if (reachable === wasReachable || (!reachable && error === OLLAMA_NOT_POLLED)) return;
     wasReachable = reachable;
     if (reachable) log.info(`Ollama ${version} answers at ${config.ollamaUrl}`);
     else log.warn(`Ollama does not answer: ${error}`);

@@ -15,6 +15,7 @@ import {
   type GpuReport,
   type HostInfo,
   type HostMetrics,
+  OLLAMA_NOT_POLLED,
   type OllamaReport,
   PROTOCOL_VERSION,
 } from "../shared/protocol.ts";
@@ -75,7 +76,7 @@ export class AgentState {
     this.#ollama = {
       reachable: false,
       version: null,
-      error: "not polled yet",
+      error: OLLAMA_NOT_POLLED,
       models: [],
       loaded: [],
       slots: options.slots,

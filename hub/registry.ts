@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { AgentSnapshot } from "../shared/protocol.ts";
+import { type AgentSnapshot, OLLAMA_NOT_POLLED } from "../shared/protocol.ts";
 import type { HostKind, HostRecord, HostStatus, RouteHost } from "./host.ts";
 import { type AdminState, type Health, initialHealth, nextHealth } from "./host_status.ts";
 import type { InFlightTable } from "./in_flight.ts";
@@ -128,12 +128,16 @@ export class Registry {
     if (from && to && from !== to) {
       this.#emit({ type: "ollama-version", host: entry.record, from, to });
     }
-    this.#apply(entry, {
-      type: "live",
-      at: now,
-      ollamaReachable: snapshot.ollama.reachable,
-      ollamaError: snapshot.ollama.error,
-    }, true);
+    if (snapshot.ollama.error === OLLAMA_NOT_POLLED) {
+      this.#refresh(entry); // Too early to judge its Ollama: wait for the agent's first poll.
+    } else {
+      this.#apply(entry, {
+        type: "live",
+        at: now,
+        ollamaReachable: snapshot.ollama.reachable,
+        ollamaError: snapshot.ollama.error,
+      }, true);
+    }
     this.#emit({ type: "snapshot", host: entry.record });
   }
 
@@ -142,7 +146,9 @@ export class Registry {
     const entry = this.#entries.get(id);
     if (!entry) return;
     entry.record.lastSeen = now;
-    const reachable = entry.record.snapshot?.ollama.reachable ?? false;
+    const ollama = entry.record.snapshot?.ollama;
+    if (!ollama || ollama.error === OLLAMA_NOT_POLLED) return;
+    const reachable = ollama.reachable;
     this.#apply(entry, { type: "live", at: now, ollamaReachable: reachable }, false);
   }
 

@@ -1,70 +1,122 @@
 /**
- * `deno task demo`: the main job of Corral.
- *
- * Until the hub exists (issue #4), the demo runs one simulated Ollama host and prints how to talk
- * to it; it then becomes the hub plus several simulated hosts behind real agents.
+ * `deno task demo`: the main job of Corral on one machine. A hub and several simulated GPU hosts,
+ * each a simulated Ollama behind a real agent, found by the hub through signed UDP announcements on
+ * 127.255.255.255. It prints what to point clients at and runs until interrupted, then stops
+ * everything it started.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { resolveProfile } from "./sim/profile.ts";
-import { closeOnSignal, startSimulator } from "./sim/server.ts";
+import { log } from "../hub/log.ts";
+import { DEMO_HOSTS, type DemoFleet, startDemoFleet } from "./demo_fleet.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    port: { type: "string", default: "11434" },
-    speed: { type: "string", default: "1" },
-    profile: { type: "string", default: "rtx4090" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const HELP = `Usage: deno task demo [options]
 
-if (values.help) {
-  console.log(`Usage: deno task demo [--port 11434] [--speed 1] [--profile rtx4090]
+Runs a Corral hub and simulated GPU hosts (a simulated Ollama behind a real agent each).
 
-Runs a simulated Ollama host (the hub and several hosts come with issue #4).`);
-  Deno.exit(0);
-}
+Options:
+  --hosts N            simulated hosts (default 4; up to ${DEMO_HOSTS.length} different machines, then repeats)
+  --port N             the hub's Ollama and OpenAI APIs (default 11434)
+  --ui-port N          the hub's control plane (default 11400)
+  --discovery-port N   UDP discovery port for the demo's agents and hub (default 11436)
+  --speed X            simulated hardware runs X times faster than real (default 1)
+  -h, --help           this help`;
 
-const port = Number(values.port);
-const speed = Number(values.speed);
-if (!Number.isInteger(port) || port < 0 || port > 65535 || !(speed > 0)) {
-  console.error(`--port must be 0..65535 and --speed a positive number`);
+function fail(message: string): never {
+  console.error(`${message}\n\n${HELP}`);
   Deno.exit(2);
 }
 
-const profile = resolveProfile({ preset: values.profile, overrides: { preload: ["llama3.2:3b"] } });
-let running;
+let values;
 try {
-  running = startSimulator({ profile, speed, port });
+  ({ values } = parseArgs({
+    args: Deno.args,
+    options: {
+      hosts: { type: "string", default: "4" },
+      port: { type: "string", default: "11434" },
+      "ui-port": { type: "string", default: "11400" },
+      "discovery-port": { type: "string", default: "11436" },
+      speed: { type: "string", default: "1" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  }));
+} catch (error) {
+  fail((error as Error).message);
+}
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    fail(`--${name} must be ${min}..${max}, not ${value}`);
+  }
+  return n;
+}
+const hosts = integer("hosts", values.hosts, 1, 64);
+const port = integer("port", values.port, 0, 65535);
+const uiPort = integer("ui-port", values["ui-port"], 0, 65535);
+const discoveryPort = integer("discovery-port", values["discovery-port"], 1, 65535);
+const speed = Number(values.speed);
+if (!(speed > 0)) fail(`--speed must be a positive number, not ${values.speed}`);
+
+console.error(`Starting ${hosts} simulated hosts and the hub...`);
+let fleet: DemoFleet;
+try {
+  fleet = await startDemoFleet({
+    hosts,
+    port,
+    controlPort: uiPort,
+    discoveryPort,
+    speed,
+    log,
+  });
 } catch (error) {
   if (error instanceof Deno.errors.AddrInUse) {
-    console.error(`Port ${port} is in use (a real Ollama?): try deno task demo --port 11500`);
-    Deno.exit(1);
+    fail(
+      `A port is in use (a real Ollama on ${port}?): try deno task demo --port 11500 --ui-port 11401`,
+    );
   }
   throw error;
 }
-const url = running.url;
-console.log(`Corral demo: a simulated Ollama host (${profile.name}) at ${url}
 
-The fleet hub is not built yet; this host speaks the full Ollama and OpenAI APIs.
-Models on disk: ${profile.models.join(", ")}
+const url = fleet.hub.url;
+const lines = fleet.hosts.map(({ spec, sim }) => {
+  const gpus = sim.sim.profile.gpus.map((g) => g.name).join(" + ") || "CPU only";
+  const loaded = spec.preload.length > 0 ? `loaded: ${spec.preload.join(", ")}` : "nothing loaded";
+  return `  ${spec.name.padEnd(12)} ${gpus.padEnd(34)} ${loaded}`;
+});
+console.log(`
+Corral demo: one Ollama endpoint for ${fleet.hosts.length} simulated GPU hosts.
+
+${lines.join("\n")}
+
+Point any Ollama or OpenAI client at the hub:
 
   curl ${url}/api/tags
-  curl ${url}/api/chat -d '{"model":"llama3.2:3b","messages":[{"role":"user","content":"Hello"}]}'
-  curl ${url}/v1/chat/completions -H 'content-type: application/json' \\
+  curl ${url}/api/chat -d '{"model":"qwen3:8b","messages":[{"role":"user","content":"Hello"}]}'
+  curl -i ${url}/v1/chat/completions -H 'content-type: application/json' \\
        -d '{"model":"llama3.2:3b","messages":[{"role":"user","content":"Hello"}]}'
-  OLLAMA_HOST=${url} ollama run llama3.2:3b     # the Ollama CLI, if installed
-  curl ${url}/_sim/state                      # what the simulated GPU is doing
+  OLLAMA_HOST=${url} ollama run qwen3:8b        # the Ollama CLI, if installed
+  new Ollama({ host: "${url}" })                 # ollama-js
+  new OpenAI({ baseURL: "${url}/v1", apiKey: "any" })   # openai-node
+
+Every answer says where it ran: X-Corral-Host and X-Corral-Route headers.
+The fleet as the hub sees it: curl ${fleet.hub.controlUrl}/api/hosts
 
 Press Ctrl-C to stop.`);
 
-closeOnSignal(running);
-try {
-  await running.sim.preload();
-  console.log(`llama3.2:3b is loaded.`);
-} catch (error) {
-  console.error(`Cannot preload llama3.2:3b: ${(error as Error).message}`);
-}
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.error("\nStopping the hub, the agents and the simulators...");
+  await fleet.stop();
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGINT", stop);
+Deno.addSignalListener("SIGTERM", stop);

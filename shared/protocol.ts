@@ -165,3 +165,9 @@ export type StateEventName = "snapshot" | "heartbeat";
 
 /** The longest the state stream stays silent; a hub that hears nothing for longer may give up. */
 export const HEARTBEAT_MS = 1000;
+
+/**
+ * `OllamaReport.error` before the agent's first poll of its Ollama: the host's Ollama is not known
+ * to be down, only not yet asked, so a hub waits rather than calling the host degraded.
+ */
+export const OLLAMA_NOT_POLLED = "not polled yet";
