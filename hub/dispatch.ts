@@ -153,7 +153,9 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
     }
 
     let grant: Grant;
+    let queuedMs = 0;
     if (result.choice.wait && key !== null) {
+      const queuedAt = performance.now();
       const retry = (): RetryOutcome<Grant> => {
         const again = decide();
         if (!again.ok) {
@@ -165,6 +167,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       };
       try {
         grant = await queue.wait(key, retry, request.signal);
+        queuedMs = performance.now() - queuedAt;
       } catch (error) {
         if (error instanceof RouteFailedError) return error.response;
         if (!(error instanceof QueueError)) throw error;
@@ -233,6 +236,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
     responseHeaders.set("x-corral-host", host.name);
     responseHeaders.set("x-corral-route", choice.reason);
     if (attempt > 1) responseHeaders.set("x-corral-attempts", String(attempt));
+    if (queuedMs > 0) responseHeaders.set("x-corral-queued-ms", queuedMs.toFixed(0));
     const streaming = STREAM_TYPES.test(upstream.headers.get("content-type") ?? "");
     let body: ReadableStream<Uint8Array> | null = upstream.body;
     if (streaming && body) {

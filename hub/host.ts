@@ -61,6 +61,8 @@ export interface InFlight {
   of(hostId: string, model: string): number;
   /** All requests now on `hostId`. */
   total(hostId: string): number;
+  /** How long ago (ms) the hub sent its latest request for `model` to `hostId`; 0 when none runs. */
+  youngestAgeMs(hostId: string, model: string): number;
 }
 
 /** The full record the registry keeps for a host. */

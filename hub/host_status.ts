@@ -119,7 +119,11 @@ export function nextHealth(health: Health, event: HealthEvent): Health {
       break;
     }
     case "lost": {
-      if (!health.connected) return health;
+      // Never connected, or already lost: only the reason can change (no new drop is counted).
+      if (!health.connected) {
+        if (health.admin !== "none" || health.reason === event.reason) return health;
+        return { ...health, reason: event.reason };
+      }
       const drops = [...health.drops.filter((t) => at - t < FLAP_WINDOW_MS), at];
       const probationUntil = drops.length >= FLAP_DROPS ? at + PROBATION_MS : health.probationUntil;
       next = derive({ ...health, connected: false, drops, probationUntil }, at, event.reason);

@@ -82,7 +82,11 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     if (event.type === "reboot") log.info(`host "${event.host.name}" rebooted`);
   });
   inFlight.onEnd(() => queue.pump());
-  const ticker = setInterval(() => registry.tick(Date.now()), 1000);
+  // Time passes: probation ends, and a queued request's estimate of a busy host's wait grows.
+  const ticker = setInterval(() => {
+    registry.tick(Date.now());
+    queue.pump();
+  }, 1000);
 
   const keyring = apiKeysRequired(config) ? new Keyring(config.apiKeys) : null;
   const dataApp = createDataApp({

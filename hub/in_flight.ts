@@ -11,19 +11,33 @@ import type { InFlight } from "./host.ts";
 interface HostCounts {
   total: number;
   byModel: Map<string, number>;
+  /** When the latest request for each model was sent (`performance.now()`). */
+  latest: Map<string, number>;
   reported: Map<string, number>;
   reportedTotal: number;
 }
 
 /** The hub's table of requests in flight; implements the router's {@link InFlight}. */
 export class InFlightTable implements InFlight {
+  #now: () => number;
   #hosts = new Map<string, HostCounts>();
   #listeners = new Set<(hostId: string, model: string | null) => void>();
+
+  /** @param now A monotonic clock in ms. @default performance.now */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
 
   #host(hostId: string): HostCounts {
     let counts = this.#hosts.get(hostId);
     if (!counts) {
-      counts = { total: 0, byModel: new Map(), reported: new Map(), reportedTotal: 0 };
+      counts = {
+        total: 0,
+        byModel: new Map(),
+        latest: new Map(),
+        reported: new Map(),
+        reportedTotal: 0,
+      };
       this.#hosts.set(hostId, counts);
     }
     return counts;
@@ -33,7 +47,10 @@ export class InFlightTable implements InFlight {
   begin(hostId: string, model: string | null): () => void {
     const counts = this.#host(hostId);
     counts.total++;
-    if (model !== null) counts.byModel.set(model, (counts.byModel.get(model) ?? 0) + 1);
+    if (model !== null) {
+      counts.byModel.set(model, (counts.byModel.get(model) ?? 0) + 1);
+      counts.latest.set(model, this.#now());
+    }
     let ended = false;
     return () => {
       if (ended) return;
@@ -41,8 +58,12 @@ export class InFlightTable implements InFlight {
       counts.total--;
       if (model !== null) {
         const left = counts.byModel.get(model)! - 1;
-        if (left === 0) counts.byModel.delete(model);
-        else counts.byModel.set(model, left);
+        if (left === 0) {
+          counts.byModel.delete(model);
+          counts.latest.delete(model);
+        } else {
+          counts.byModel.set(model, left);
+        }
       }
       for (const listener of this.#listeners) listener(hostId, model);
     };
@@ -71,6 +92,11 @@ export class InFlightTable implements InFlight {
     const counts = this.#hosts.get(hostId);
     if (!counts) return 0;
     return Math.max(counts.byModel.get(model) ?? 0, counts.reported.get(model) ?? 0);
+  }
+
+  youngestAgeMs(hostId: string, model: string): number {
+    const latest = this.#hosts.get(hostId)?.latest.get(model);
+    return latest === undefined ? 0 : Math.max(1, this.#now() - latest);
   }
 
   total(hostId: string): number {

@@ -195,7 +195,11 @@ function inferenceCandidates(
         }
         reason = "loaded-busy";
         tier = 2;
-        costMs += runMs * Math.ceil((mine - slots + 1) / slots);
+        // The first slot frees when a running request ends: the rest of a typical run, or, for a
+        // request already running longer than typical, about as long again as it has run.
+        const age = inFlight.youngestAgeMs(host.id, model);
+        const firstFree = age > 0 ? Math.max(runMs - age, age) : runMs;
+        costMs += firstFree + runMs * (Math.ceil((mine - slots + 1) / slots) - 1);
       }
     } else {
       const onDisk = host.onDisk.get(model);

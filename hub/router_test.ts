@@ -48,10 +48,14 @@ function host(id: string, spec: HostSpec = {}): RouteHost {
 }
 
 /** Requests in flight: `{ hostId: { modelKey: count } }`. */
-function flights(counts: Record<string, Record<string, number>> = {}): InFlight {
+function flights(
+  counts: Record<string, Record<string, number>> = {},
+  ages: Record<string, number> = {},
+): InFlight {
   return {
     of: (id, model) => counts[id]?.[model] ?? 0,
     total: (id) => Object.values(counts[id] ?? {}).reduce((a, b) => a + b, 0),
+    youngestAgeMs: (id) => ages[id] ?? 0,
   };
 }
 
@@ -438,4 +442,21 @@ Deno.test("route() throws a TypeError for an inference or pull request with no m
       message: `Cannot route a "${purpose}" request: 'model' is null`,
     });
   }
+});
+
+Deno.test("route() expects a long-running request to run about as long again", () => {
+  const busy = host("busy", { loaded: [M] });
+  const cold = host("cold", { onDisk: { [M]: 2 * GB } });
+  const load = LOAD_BASE_MS + 1000; // 2 GB at 2 GB/s
+  // Typical runs take 100 ms: a request 50 ms in leaves 50 ms, well under a load.
+  let result = run([busy, cold], {}, flights({ busy: { [M]: 1 } }, { busy: 50 }), stats(100));
+  assert.ok(result.ok);
+  assert.equal(result.choice.host.id, "busy");
+  assert.equal(result.choice.costMs, 50);
+  // One that has already run 30 s is not about to end: loading elsewhere wins.
+  result = run([busy, cold], {}, flights({ busy: { [M]: 1 } }, { busy: 30_000 }), stats(100));
+  assert.ok(result.ok);
+  assert.equal(result.choice.host.id, "cold");
+  assert.equal(result.ranked.find((c) => c.host.id === "busy")!.costMs, 30_000);
+  assert.ok(load < 30_000);
 });

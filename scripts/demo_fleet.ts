@@ -23,6 +23,8 @@ export interface DemoHostSpec {
   preload: string[];
   /** Models on disk (replaces the preset's), when given. */
   models?: string[];
+  /** More simulator profile settings, as YAML keys (`num_parallel`, `reply_tokens`, ...). */
+  profile?: Record<string, unknown>;
 }
 
 /** The line-up: different GPUs, overlapping models, some loaded, so every routing rule shows. */
@@ -103,6 +105,21 @@ function agentConfig(
   });
 }
 
+/** Starts one simulated host: a simulator with the spec's models, and a real agent before it. */
+export async function startDemoHost(
+  spec: DemoHostSpec,
+  options: { discoveryPort: number; speed: number; fleetKey: string },
+): Promise<DemoHost> {
+  const overrides: Record<string, unknown> = { ...spec.profile, preload: spec.preload };
+  if (spec.models) overrides.models = spec.models;
+  const profile = resolveProfile({ preset: spec.preset, overrides });
+  const sim = startSimulator({ profile, speed: options.speed, port: 0 });
+  await sim.sim.preload();
+  const config = agentConfig(sim, spec, options.discoveryPort);
+  const agent = await startAgent({ ...config, insecure: false }, { fleetKey: options.fleetKey });
+  return { spec, sim, agent };
+}
+
 /** Starts the simulators, their agents and the hub. */
 export async function startDemoFleet(options: DemoFleetOptions = {}): Promise<DemoFleet> {
   const speed = options.speed ?? 1;
@@ -118,14 +135,7 @@ export async function startDemoFleet(options: DemoFleetOptions = {}): Promise<De
   const hosts: DemoHost[] = [];
 
   const addHost = async (spec: DemoHostSpec): Promise<DemoHost> => {
-    const overrides: Record<string, unknown> = { preload: spec.preload };
-    if (spec.models) overrides.models = spec.models;
-    const profile = resolveProfile({ preset: spec.preset, overrides });
-    const sim = startSimulator({ profile, speed, port: 0 });
-    await sim.sim.preload();
-    const config = agentConfig(sim, spec, discoveryPort);
-    const agent = await startAgent({ ...config, insecure: false }, { fleetKey });
-    const host = { spec, sim, agent };
+    const host = await startDemoHost(spec, { discoveryPort, speed, fleetKey });
     hosts.push(host);
     return host;
   };

@@ -59,7 +59,7 @@ export function installedDenoFlags(unit: string): string[] {
 }
 
 /** A child process whose output is kept (its last few kilobytes) for error messages. */
-interface Child {
+export interface Child {
   pid: number;
   exited: boolean;
   output(): string;
@@ -67,7 +67,8 @@ interface Child {
   stop(): Promise<{ code: number; ms: number }>;
 }
 
-function spawn(args: string[], env: Record<string, string>): Child {
+/** Runs `deno <args>` from the repository root with `env` added, keeping its output's tail. */
+export function spawn(args: string[], env: Record<string, string>): Child {
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: ROOT,
@@ -103,21 +104,25 @@ function spawn(args: string[], env: Record<string, string>): Child {
   return handle;
 }
 
-function freeTcpPort(): number {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freeTcpPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
   return port;
 }
 
-function freeUdpPort(): number {
+/** A UDP port that was free a moment ago. */
+export function freeUdpPort(): number {
   const socket = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 0 });
   const port = (socket.addr as Deno.NetAddr).port;
   socket.close();
   return port;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<unknown> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resident memory of a process, KiB: total, anonymous and file-backed. */
 interface Rss {
@@ -133,14 +138,15 @@ async function readRss(pid: number): Promise<Rss> {
 }
 
 /** CPU time of a process in clock ticks: its own threads', and its exited children's (`df`). */
-async function readCpuTicks(pid: number): Promise<{ own: number; children: number }> {
+export async function readCpuTicks(pid: number): Promise<{ own: number; children: number }> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
   // Fields after "(comm)" start at field 3 (state); utime, stime, cutime, cstime are 14 to 17.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
   return { own: fields[11]! + fields[12]!, children: fields[13]! + fields[14]! };
 }
 
-async function clockTicksPerSecond(): Promise<number> {
+/** The kernel's clock ticks per second (`getconf CLK_TCK`), 100 if it cannot say. */
+export async function clockTicksPerSecond(): Promise<number> {
   try {
     const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stderr: "null" }).output();
     const ticks = Number(new TextDecoder().decode(out.stdout).trim());
@@ -236,8 +242,11 @@ async function waitReachable(agent: Child, url: string, token: string): Promise<
   throw new Error(`The agent did not report Ollama reachable within 60 s:\n${agent.output()}`);
 }
 
-/** Starts an agent child with the bench's flags; `command` ends with the script to run. */
-async function startAgent(
+/**
+ * Starts an agent child with the bench's flags and waits until it reports Ollama reachable;
+ * `command` ends with the script to run (and may carry more agent flags after it).
+ */
+export async function startAgent(
   command: string[],
   simUrl: string,
   key: string,
@@ -274,8 +283,90 @@ async function startAgent(
 const MiB = (kib: number) => kib / 1024;
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-function median(values: number[]): number {
+/** The median of unsorted values. */
+export function median(values: number[]): number {
   return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/**
+ * A `runLoad` sender: POSTs `body` to `url`, reads the whole answer, and pushes the latency in ms
+ * onto `into`; throws on a status other than 2xx.
+ */
+export function timedPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  into: number[],
+): () => Promise<void> {
+  return async () => {
+    const t0 = performance.now();
+    const response = await fetch(url, { method: "POST", headers, body });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    into.push(performance.now() - t0);
+  };
+}
+
+/** How one streamed answer arrived at the client. */
+export interface StreamTiming {
+  /** Ms from sending the request to the first chunk of the body. */
+  first: number;
+  /** Ms from sending the request to the end of the first NDJSON line. */
+  firstLine: number;
+  /** Ms from sending the request to the end of the body. */
+  total: number;
+  /** NDJSON lines (newlines) in the body. */
+  lines: number;
+  /** Chunks read. */
+  reads: number;
+  /** Reads that ended more than one line: lines that reached the client coalesced. */
+  coalescedReads: number;
+  /** The most lines ended by one read (1 when every line came on its own). */
+  maxLinesPerRead: number;
+}
+
+/**
+ * POSTs `body` (a streamed request) and times each chunk of the answer as the client reads it.
+ *
+ * @throws {Error} When the status is not 2xx or fewer than two lines came.
+ */
+export async function timeStream(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<StreamTiming> {
+  const t0 = performance.now();
+  const response = await fetch(url, { method: "POST", headers, body });
+  const reader = response.body!.getReader();
+  let first = NaN;
+  let firstLine = NaN;
+  let lines = 0;
+  let reads = 0;
+  let coalescedReads = 0;
+  let maxLinesPerRead = 0;
+  const decoder = new TextDecoder();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    const now = performance.now() - t0;
+    if (Number.isNaN(first)) first = now;
+    reads++;
+    const ended = decoder.decode(r.value, { stream: true }).split("\n").length - 1;
+    if (ended > 0 && Number.isNaN(firstLine)) firstLine = now;
+    if (ended > 1) coalescedReads++;
+    maxLinesPerRead = Math.max(maxLinesPerRead, ended);
+    lines += ended;
+  }
+  if (!response.ok || lines < 2) {
+    throw new Error(`stream: ${response.status}, ${lines} lines`);
+  }
+  return {
+    first,
+    firstLine,
+    total: performance.now() - t0,
+    lines,
+    reads,
+    coalescedReads,
+    maxLinesPerRead,
+  };
 }
 
 /** Latencies of one path, gathered over several rounds. */
@@ -370,13 +461,8 @@ export async function agentBench(
 
     // Proxy overhead: the same small request, direct and through the agent, in alternating rounds.
     const agentHeaders = { authorization: `Bearer ${token}` };
-    const sender = (url: string, headers: Record<string, string>, into: number[]) => async () => {
-      const t0 = performance.now();
-      const response = await fetch(url, { method: "POST", headers, body: small });
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`status ${response.status}`);
-      into.push(performance.now() - t0);
-    };
+    const sender = (url: string, headers: Record<string, string>, into: number[]) =>
+      timedPost(url, headers, small, into);
     const paths = {
       direct: { url: `${sim.url}/api/generate`, headers: {} },
       agent: { url: `${bundled.url}/ollama/api/generate`, headers: agentHeaders },
@@ -446,22 +532,8 @@ export async function agentBench(
       const realAgent = await startAgent(["run", ...denoFlags, bundle], realSim.url, key, token);
       cleanups.push(() => realAgent.child.stop());
       const body = JSON.stringify({ model: MODEL, prompt: "hi", options: { num_predict: 50 } });
-      const streamOnce = async (url: string, headers: Record<string, string>) => {
-        const t0 = performance.now();
-        const response = await fetch(url, { method: "POST", headers, body });
-        const reader = response.body!.getReader();
-        let first = NaN;
-        let lines = 0;
-        const decoder = new TextDecoder();
-        for (let r = await reader.read(); !r.done; r = await reader.read()) {
-          if (Number.isNaN(first)) first = performance.now() - t0;
-          lines += decoder.decode(r.value, { stream: true }).split("\n").length - 1;
-        }
-        if (!response.ok || lines < 2) {
-          throw new Error(`stream: ${response.status}, ${lines} lines`);
-        }
-        return { first, total: performance.now() - t0, lines };
-      };
+      const streamOnce = (url: string, headers: Record<string, string>) =>
+        timeStream(url, headers, body);
       const real = {
         direct: { url: `${realSim.url}/api/generate`, headers: {} },
         agent: { url: `${realAgent.url}/ollama/api/generate`, headers: agentHeaders },

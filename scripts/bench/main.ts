@@ -4,6 +4,8 @@
  * ```
  * deno task bench                                  # everything
  * deno task bench --only agent --warmup 30 --window 60
+ * deno task bench --only hub --requests 2000 --streams 10
+ * deno task bench --only router
  * ```
  *
  * Progress goes to standard error, the report to standard output.
@@ -13,16 +15,21 @@
 
 import { parseArgs } from "node:util";
 import { AGENT_BENCH_DEFAULTS, agentBench } from "./agent_bench.ts";
+import { HUB_BENCH_DEFAULTS, hubBench } from "./hub_bench.ts";
+import { routerBenchReport, runRouterBench } from "./router_bench.ts";
 import { simBench } from "./sim_bench.ts";
 
 const HELP = `Usage: deno task bench [options]
 
 Options:
-  --only sim|agent   run one benchmark (default: all)
+  --only NAME        run one benchmark: sim, agent, hub or router (default: all)
   --warmup S         agent: seconds before the steady-state window (default ${AGENT_BENCH_DEFAULTS.warmupSeconds})
   --window S         agent: seconds of steady-state sampling (default ${AGENT_BENCH_DEFAULTS.windowSeconds})
-  --requests N       agent: requests per path and concurrency (default ${AGENT_BENCH_DEFAULTS.requests})
-  --streams N        agent: streamed generates per path, 0 to skip (default ${AGENT_BENCH_DEFAULTS.streams})
+  --requests N       agent and hub: requests per path and concurrency
+                     (default ${AGENT_BENCH_DEFAULTS.requests} for the agent, ${HUB_BENCH_DEFAULTS.requests} for the hub)
+  --streams N        agent and hub: streamed generates per path, 0 to skip
+                     (default ${AGENT_BENCH_DEFAULTS.streams} for the agent, ${HUB_BENCH_DEFAULTS.streams} for the hub)
+  --decisions N      router: timed routing decisions (default 200000)
   -h, --help         this help`;
 
 function fail(message: string): never {
@@ -40,6 +47,7 @@ try {
       window: { type: "string" },
       requests: { type: "string" },
       streams: { type: "string" },
+      decisions: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -51,21 +59,31 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-if (values.only !== undefined && values.only !== "sim" && values.only !== "agent") {
-  fail(`--only must be sim or agent, not ${JSON.stringify(values.only)}`);
+const BENCHES = ["sim", "agent", "hub", "router"] as const;
+type Bench = typeof BENCHES[number];
+if (values.only !== undefined && !(BENCHES as readonly string[]).includes(values.only)) {
+  fail(`--only must be sim, agent, hub or router, not ${JSON.stringify(values.only)}`);
 }
+const runs = (bench: Bench) => values.only === undefined || values.only === bench;
 function count(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, not ${value}`);
   return n;
 }
-const agentOptions = {
+const defined = <T extends object>(options: T): Partial<T> =>
+  Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+const agentOptions = defined({
   warmupSeconds: count("warmup", values.warmup, 0),
   windowSeconds: count("window", values.window, 1),
   requests: count("requests", values.requests, 1),
   streams: count("streams", values.streams, 0),
-};
+});
+const hubOptions = defined({
+  requests: count("requests", values.requests, 1),
+  streams: count("streams", values.streams, 0),
+});
+const decisions = count("decisions", values.decisions, 1);
 
 // Deno wants --allow-all for /proc/cpuinfo; lscpu says the same under --allow-run.
 const lscpu = await new Deno.Command("lscpu", { stdout: "piped", stderr: "null" }).output()
@@ -76,12 +94,13 @@ console.log(
     new Date().toISOString().slice(0, 10)
   }: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores (${cpu})\n`,
 );
-if (values.only !== "agent") console.log(await simBench());
-if (values.only === undefined) console.log();
-if (values.only !== "sim") {
-  console.log(
-    await agentBench(
-      Object.fromEntries(Object.entries(agentOptions).filter(([, v]) => v !== undefined)),
-    ),
-  );
+const sections: (() => Promise<string> | string)[] = [];
+if (runs("sim")) sections.push(simBench);
+if (runs("agent")) sections.push(() => agentBench(agentOptions));
+if (runs("hub")) sections.push(() => hubBench(hubOptions));
+// Last, alone: nothing else runs in the process while route() is timed.
+if (runs("router")) sections.push(() => routerBenchReport(runRouterBench({ decisions })));
+for (const [i, section] of sections.entries()) {
+  if (i > 0) console.log();
+  console.log(await section());
 }

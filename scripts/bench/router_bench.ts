@@ -81,6 +81,9 @@ class FleetInFlight implements InFlight {
   total(hostId: string): number {
     return this.#totals.get(hostId) ?? 0;
   }
+  youngestAgeMs(): number {
+    return 0;
+  }
 }
 
 /** Builds the fleet: a catalogue twice the size of one host's shelf, popular models loaded. */
