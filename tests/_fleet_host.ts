@@ -4,7 +4,7 @@
  * given discovery port. Prints `ready <agent url>` on standard output once both serve.
  *
  * ```
- * deno run -A tests/_fleet_host.ts <name> <preset> <discovery port> <speed> [preload,...]
+ * deno run -A tests/_fleet_host.ts <name> <preset> <discovery port> <speed> [preload,...] [profile JSON]
  * ```
  *
  * The fleet key comes from CORRAL_FLEET_KEY.
@@ -14,9 +14,14 @@
 
 import { startDemoHost } from "../scripts/demo_fleet.ts";
 
-const [name, preset, port, speed, preload] = Deno.args;
+const [name, preset, port, speed, preload, profile] = Deno.args;
 const host = await startDemoHost(
-  { name: name!, preset: preset!, preload: preload ? preload.split(",") : [] },
+  {
+    name: name!,
+    preset: preset!,
+    preload: preload ? preload.split(",") : [],
+    profile: profile ? JSON.parse(profile) : undefined,
+  },
   {
     discoveryPort: Number(port),
     speed: Number(speed),
