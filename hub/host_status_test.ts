@@ -98,7 +98,11 @@ Deno.test("nextHealth() resumes to what the host really is", () => {
 Deno.test("nextHealth() keeps the latest reason a host cannot be reached, without a new drop", () => {
   const h = nextHealth(initialHealth(0), lost(1));
   assert.equal(h.reason, "state stream closed");
-  const refused = nextHealth(h, { type: "lost", at: 2, reason: "the agent refused the fleet token" });
+  const refused = nextHealth(h, {
+    type: "lost",
+    at: 2,
+    reason: "the agent refused the fleet token",
+  });
   assert.equal(refused.reason, "the agent refused the fleet token");
   assert.equal(refused.drops.length, 0);
   assert.equal(refused.status, "offline");
