@@ -12,6 +12,7 @@
 import {
   type AgentInfo,
   type AgentSnapshot,
+  EMPTY_METRICS,
   type GpuReport,
   type HostInfo,
   type HostMetrics,
@@ -37,19 +38,6 @@ export interface AgentStateOptions {
   /** @default Date.now */
   now?: () => number;
 }
-
-const EMPTY_METRICS: HostMetrics = {
-  cpuUtilization: null,
-  cpuCount: 0,
-  load: [0, 0, 0],
-  memoryTotal: 0,
-  memoryAvailable: 0,
-  swapTotal: 0,
-  swapFree: 0,
-  disks: [],
-  temperatures: [],
-  uptimeSeconds: 0,
-};
 
 /** Holds the host's state, and tells subscribers when it changes. */
 export class AgentState {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type AgentSnapshot, PROTOCOL_VERSION } from "../shared/protocol.ts";
+import { type AgentSnapshot, EMPTY_METRICS, PROTOCOL_VERSION } from "../shared/protocol.ts";
 import { waitFor } from "../tests/_utils.ts";
 import { type AgentLink, serverSentEvents, startAgentLink } from "./agent_link.ts";
 
@@ -11,18 +11,7 @@ function snapshot(id: string, seq = 1): AgentSnapshot {
     time: 0,
     agent: { id, name: id, version: "0.1.0", port: 11435, startedAt: 0 },
     host: { hostname: id, os: "", kernel: "", arch: "", cpuModel: null, bootId: "b" },
-    metrics: {
-      cpuUtilization: null,
-      cpuCount: 1,
-      load: [0, 0, 0],
-      memoryTotal: 0,
-      memoryAvailable: 0,
-      swapTotal: 0,
-      swapFree: 0,
-      disks: [],
-      temperatures: [],
-      uptimeSeconds: 0,
-    },
+    metrics: { ...EMPTY_METRICS, cpuCount: 1 },
     gpus: { source: "none", gpus: [], error: null },
     ollama: { reachable: true, version: "0.5.0", error: null, models: [], loaded: [], slots: 1 },
     inFlight: {},

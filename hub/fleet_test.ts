@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Announce, stamp } from "../shared/discovery.ts";
-import { type AgentSnapshot, PROTOCOL_VERSION } from "../shared/protocol.ts";
+import { type AgentSnapshot, EMPTY_METRICS, PROTOCOL_VERSION } from "../shared/protocol.ts";
 import { startTestSim, waitFor } from "../tests/_utils.ts";
 import { Fleet } from "./fleet.ts";
 import { InFlightTable } from "./in_flight.ts";
@@ -15,18 +15,7 @@ function snapshot(id: string, name = id): AgentSnapshot {
     time: 0,
     agent: { id, name, version: "0.1.0", port: 11435, startedAt: 0 },
     host: { hostname: id, os: "", kernel: "", arch: "", cpuModel: null, bootId: "b" },
-    metrics: {
-      cpuUtilization: null,
-      cpuCount: 1,
-      load: [0, 0, 0],
-      memoryTotal: 0,
-      memoryAvailable: 0,
-      swapTotal: 0,
-      swapFree: 0,
-      disks: [],
-      temperatures: [],
-      uptimeSeconds: 0,
-    },
+    metrics: { ...EMPTY_METRICS, cpuCount: 1 },
     gpus: { source: "none", gpus: [], error: null },
     ollama: { reachable: true, version: "0.5.0", error: null, models: [], loaded: [], slots: 1 },
     inFlight: {},

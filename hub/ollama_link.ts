@@ -12,6 +12,7 @@ import { describe, toDiskModel, toLoadedModel } from "../shared/ollama_convert.t
 import {
   type AgentSnapshot,
   type DiskModel,
+  EMPTY_METRICS,
   type LoadedModel,
   PROTOCOL_VERSION,
 } from "../shared/protocol.ts";

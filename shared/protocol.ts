@@ -79,6 +79,20 @@ export interface HostMetrics {
   uptimeSeconds: number;
 }
 
+/** Metrics before the first sample, or for a host nothing is known of (a plain Ollama). */
+export const EMPTY_METRICS: Readonly<HostMetrics> = Object.freeze<HostMetrics>({
+  cpuUtilization: null,
+  cpuCount: 0,
+  load: [0, 0, 0],
+  memoryTotal: 0,
+  memoryAvailable: 0,
+  swapTotal: 0,
+  swapFree: 0,
+  disks: [],
+  temperatures: [],
+  uptimeSeconds: 0,
+});
+
 /** What identifies the machine; changes only with a reboot or an upgrade. */
 export interface HostInfo {
   hostname: string;
