@@ -35,7 +35,7 @@ import {
   timeStream,
 } from "./agent_bench.ts";
 import { quantile, runLoad } from "./load.ts";
-import { findNginx, startNginx } from "./nginx.ts";
+import { findNginx, nginxVersionOf, startNginx } from "./nginx.ts";
 import { spawnSim } from "./sim_bench.ts";
 
 /** What {@link hubBench} measures over. */
@@ -47,7 +47,7 @@ export interface HubBenchOptions {
 }
 
 /** The defaults of `deno task bench`. */
-export const HUB_BENCH_DEFAULTS: HubBenchOptions = { requests: 2000, streams: 10 };
+export const HUB_BENCH_DEFAULTS: HubBenchOptions = { requests: 4000, streams: 20 };
 
 /** The targets the report checks. */
 export const HUB_TARGETS = {
@@ -66,8 +66,7 @@ const SLOTS = 128;
 const CONCURRENCIES = [1, 16, 128];
 const ROUNDS = 4;
 const STREAM_TOKENS = 100;
-const PATH_NAMES = ["direct", "hub+agent", "hub", "nginx"] as const;
-type PathName = typeof PATH_NAMES[number];
+type PathName = "direct" | "hub+agent" | "hub" | "nginx";
 
 /** One way to the simulator, and the processes that do its proxying (for CPU time). */
 interface BenchPath {
@@ -158,12 +157,7 @@ async function startStack(
     const tag = Math.random().toString(36).slice(2, 8);
     const [viaAgent, alone, proxy] = await Promise.all([
       startHubProcess(dir, `hub-agent-${tag}`, { agents: [agent.url] }, keys.key),
-      startHubProcess(
-        dir,
-        `hub-alone-${tag}`,
-        { ollama: [{ url: simUrl, slots: SLOTS }] },
-        keys.key,
-      ),
+      startHubProcess(dir, `hub-${tag}`, { ollama: [{ url: simUrl, slots: SLOTS }] }, keys.key),
       nginx ? startNginx(nginx, simUrl) : null,
     ]);
     cleanups.push(() => viaAgent.child.stop(), () => alone.child.stop());
@@ -216,12 +210,8 @@ async function measureLatency(
   requests: number,
   ticksPerSecond: number,
 ): Promise<Map<number, Map<PathName, PathLoad>>> {
-  const small = JSON.stringify({
-    model: MODEL,
-    prompt: "hi",
-    stream: false,
-    options: { num_predict: 1 },
-  });
+  const options = { num_predict: 1 };
+  const small = JSON.stringify({ model: MODEL, prompt: "hi", stream: false, options });
   for (const path of paths) { // open the connections and let the JIT compile
     await runLoad(timedPost(path.url, {}, small, []), { concurrency: 128, count: 1000 });
     await runLoad(timedPost(path.url, {}, small, []), { concurrency: 16, count: 500 });
@@ -281,26 +271,12 @@ export async function hubBench(options: Partial<HubBenchOptions> = {}): Promise<
   const keys = { key, token: await fleetToken(key) };
   const ticksPerSecond = await clockTicksPerSecond();
   const nginx = await findNginx();
-  let nginxVersion = "";
-  if (nginx) {
-    const out = await new Deno.Command(nginx, { args: ["-v"] }).output();
-    nginxVersion = new TextDecoder().decode(out.stderr).trim().replace(/^nginx version: /, "");
-  } else {
-    say("nginx is not installed (apt-get install -y nginx-light): skipping the nginx path");
-  }
+  const nginxVersion = nginx ? await nginxVersionOf(nginx) : "";
+  if (!nginx) say("nginx is not installed (apt-get install -y nginx-light): skipping nginx");
   const dir = await Deno.makeTempDir({ prefix: "corral-hub-bench-" });
   const cleanups: (() => Promise<unknown>)[] = [];
-  const simArgs = [
-    "--profile",
-    "rtx4090",
-    "--preload",
-    MODEL,
-    "--num-parallel",
-    String(SLOTS),
-    "--context-length",
-    "2048",
-    "--keep-alive=-1",
-  ];
+  const simArgs = ["--profile", "rtx4090", "--preload", MODEL, "--keep-alive=-1"];
+  simArgs.push("--num-parallel", String(SLOTS), "--context-length", "2048");
   try {
     say("starting the simulator at zero think time, an agent, two hubs and nginx");
     const fast = await spawnSim(["--speed", "1e9", ...simArgs]);
@@ -380,11 +356,10 @@ function report(run: {
   const checks: string[] = [];
   const hub16 = { p50: delta(16, "hub", 0.5), p99: delta(16, "hub", 0.99) };
   checks.push(
-    `- Hub alone at concurrency 16: +${
-      fmt(hub16.p50)
-    } ms p50 (target ≤ ${HUB_TARGETS.p50DeltaMs}): ` +
-      `${verdict(hub16.p50 <= HUB_TARGETS.p50DeltaMs)}; +${fmt(hub16.p99)} ms p99 (target ≤ ` +
-      `${HUB_TARGETS.p99DeltaMs}): ${verdict(hub16.p99 <= HUB_TARGETS.p99DeltaMs)}.`,
+    `- Hub alone at concurrency 16: +${fmt(hub16.p50)} ms p50 ` +
+      `(target ≤ ${HUB_TARGETS.p50DeltaMs}): ${verdict(hub16.p50 <= HUB_TARGETS.p50DeltaMs)}; ` +
+      `+${fmt(hub16.p99)} ms p99 (target ≤ ${HUB_TARGETS.p99DeltaMs}): ` +
+      `${verdict(hub16.p99 <= HUB_TARGETS.p99DeltaMs)}.`,
   );
   if (streamed.size > 0) {
     const first = (name: PathName) => median(streamed.get(name)!.map((s) => s.firstLine));

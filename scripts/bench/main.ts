@@ -4,7 +4,7 @@
  * ```
  * deno task bench                                  # everything
  * deno task bench --only agent --warmup 30 --window 60
- * deno task bench --only hub --requests 2000 --streams 10
+ * deno task bench --only hub --requests 4000 --streams 20
  * deno task bench --only router
  * ```
  *

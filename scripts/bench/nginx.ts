@@ -79,12 +79,20 @@ export async function findNginx(): Promise<string | null> {
   return null;
 }
 
+/** What `nginx -v` says, e.g. `nginx/1.22.1`. */
+export async function nginxVersionOf(binary: string): Promise<string> {
+  const out = await new Deno.Command(binary, { args: ["-v"], stdout: "null" }).output();
+  return new TextDecoder().decode(out.stderr).trim().replace(/^nginx version: /, "");
+}
+
 /** A running nginx. */
 export interface RunningNginx {
   /** e.g. `http://127.0.0.1:40123` */
   url: string;
   /** The master process. */
   pid: number;
+  /** Its configuration, pid file, logs and temporary files; removed by `stop()`. */
+  dir: string;
   /** The worker processes (children of the master), which do the proxying. */
   workerPids(): Promise<number[]>;
   /** Stops nginx (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
@@ -154,6 +162,7 @@ export async function startNginx(binary: string, upstream: string): Promise<Runn
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
+    dir,
     async workerPids() {
       const text = await Deno.readTextFile(`/proc/${child.pid}/task/${child.pid}/children`)
         .catch(() => "");
