@@ -8,13 +8,13 @@
  * - Non-streamed answers are handed to `Deno.serve` as they are (piped natively, no JS per chunk).
  * - Streams (NDJSON, SSE) pass through a thin reader that forwards each chunk as it arrives and,
  *   when the host fails mid-stream, appends an error line or event in the endpoint's dialect.
- * - The client's disconnect aborts the upstream request; the client's API key never goes upstream.
+ * - The client's disconnect aborts the upstream request. Only the headers Ollama reads go upstream
+ *   (never the client's API key), and only Ollama's own come back.
  *
  * @module
  */
 
 import { type Dialect, errorResponse, streamErrorChunk } from "../shared/dialect.ts";
-import { copyHeaders } from "../shared/http_headers.ts";
 import { describe } from "../shared/ollama_convert.ts";
 import type { HostRecord } from "./host.ts";
 import type { InFlightTable } from "./in_flight.ts";
@@ -68,8 +68,29 @@ export interface DispatchRequest {
   retry?: boolean;
 }
 
-/** Request headers never passed to a host: the client's credentials and what fetch sets itself. */
-const DROP_REQUEST = ["host", "content-length", "authorization", "x-api-key", "x-corral-target"];
+/**
+ * The only request headers passed to a host. A list of what Ollama reads, rather than a list of
+ * what to drop: the client's credentials (and anything else) cannot leak by being forgotten, and
+ * picking five headers is much cheaper than copying a whole `Headers` (see BENCHMARKS.md).
+ */
+const FORWARDED_REQUEST = [
+  "content-type",
+  "accept",
+  "user-agent",
+  "openai-beta",
+  "anthropic-version",
+];
+/** The only response headers passed back: Ollama sends these, the agent adds `x-corral-error`. */
+const FORWARDED_RESPONSE = ["content-type", "content-length", "x-corral-error", "retry-after"];
+
+function pick(from: Headers, names: readonly string[]): Headers {
+  const headers = new Headers();
+  for (const name of names) {
+    const value = from.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return headers;
+}
 const STREAM_TYPES = /^(application\/x-ndjson|text\/event-stream)/;
 /** Statuses worth another host: the agent cannot reach its Ollama, or Ollama failed or is full. */
 const RETRIABLE = new Set([500, 502, 503, 504]);
@@ -82,7 +103,7 @@ export function upstreamRequest(
   request: Pick<DispatchRequest, "path" | "headers" | "model">,
   token: string | null,
 ): { url: string; headers: Headers } {
-  const headers = copyHeaders(request.headers, DROP_REQUEST);
+  const headers = pick(request.headers, FORWARDED_REQUEST);
   headers.set("accept-encoding", "identity");
   if (host.kind === "agent") {
     if (token) headers.set("authorization", `Bearer ${token}`);
@@ -232,7 +253,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       queue.pump();
     });
 
-    const responseHeaders = copyHeaders(upstream.headers);
+    const responseHeaders = pick(upstream.headers, FORWARDED_RESPONSE);
     responseHeaders.set("x-corral-host", host.name);
     responseHeaders.set("x-corral-route", choice.reason);
     if (attempt > 1) responseHeaders.set("x-corral-attempts", String(attempt));

@@ -79,11 +79,14 @@ export function requestModel(
 
 /** The host an admin named with `?host=` or `X-Corral-Target:` (`all` for every host), if any. */
 export function targetOf(c: HubContext): string | null {
-  return c.req.query("host") || c.req.header("x-corral-target") || null;
+  const header = c.req.raw.headers.get("x-corral-target");
+  if (header) return header;
+  return c.req.url.includes("?") ? c.req.query("host") || null : null;
 }
 
 /** The request's path and query for the host, without the hub's own `host` parameter. */
 export function upstreamPath(c: HubContext): string {
+  if (!c.req.url.includes("?")) return c.req.path;
   const url = new URL(c.req.url);
   url.searchParams.delete("host");
   return url.pathname + url.search;
