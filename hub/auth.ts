@@ -10,7 +10,7 @@
  * @module
  */
 
-import { encodeBase64Url, sha256Hex } from "./hash.ts";
+import { encodeBase64Url, sha256Hex } from "../shared/encoding.ts";
 import { modelKey } from "../shared/model_name.ts";
 
 /** One client key, as configured: a name, the key's hash, and which models it may use. */

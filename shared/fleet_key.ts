@@ -7,6 +7,7 @@
  */
 
 import { importFleetKey } from "./discovery.ts";
+import { encodeBase64Url } from "./encoding.ts";
 
 /** The shortest fleet key accepted; `openssl rand -base64 32` makes a good one. */
 export const MIN_FLEET_KEY_LENGTH = 16;
@@ -46,8 +47,7 @@ export function fleetKeyProblem(key: string): string | null {
 export async function fleetToken(fleetKey: string): Promise<string> {
   const key = await importFleetKey(fleetKey);
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("corral/http/1"));
-  return btoa(String.fromCharCode(...new Uint8Array(mac)))
-    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return encodeBase64Url(new Uint8Array(mac));
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Small encodings the hub needs: SHA-256 as hex, and base64url without padding.
+ * Small encodings: SHA-256 as hex (API key hashes), and base64url without padding (fleet tokens,
+ * API keys). Pure.
  *
  * @module
  */
