@@ -154,9 +154,13 @@ export function route(
   return { ok: true, choice: ranked[0]!, ranked };
 }
 
+/** Whether a host takes requests at all: online or degraded, with an Ollama that answers. */
+export function takesRequests(host: RouteHost): boolean {
+  return (host.status === "online" || host.status === "degraded") && host.ollamaReachable;
+}
+
 function isEligible(host: RouteHost, exclude: ReadonlySet<string> | undefined): boolean {
-  return (host.status === "online" || host.status === "degraded") && host.ollamaReachable &&
-    !(exclude !== undefined && exclude.has(host.id));
+  return takesRequests(host) && !(exclude !== undefined && exclude.has(host.id));
 }
 
 /** The penalties every inference tier pays on this host. */

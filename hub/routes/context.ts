@@ -13,6 +13,7 @@ import type { ApiKeyEntry, Keyring } from "../auth.ts";
 import type { DispatchDeps } from "../dispatch.ts";
 import type { Fleet } from "../fleet.ts";
 import type { HostRecord } from "../host.ts";
+import { takesRequests } from "../router.ts";
 import { upstreamRequest } from "../dispatch.ts";
 
 /** The data plane's dependencies. */
@@ -94,9 +95,7 @@ export function upstreamPath(c: HubContext): string {
 
 /** Hosts that can take requests now (online or degraded, with a working Ollama). */
 export function usableHosts(deps: HubDeps): HostRecord[] {
-  return deps.registry.records().filter((h) =>
-    h.route.ollamaReachable && (h.status === "online" || h.status === "degraded")
-  );
+  return deps.registry.records().filter((h) => takesRequests(h.route));
 }
 
 /** One host's answer in a fan-out: its response, or why it gave none. */
