@@ -21,7 +21,7 @@ import { createProxy } from "./proxy.ts";
 import { AgentState } from "./state.ts";
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
-import { httpUrl } from "../shared/http_url.ts";
+import { localUrl } from "../shared/http_url.ts";
 import { OLLAMA_NOT_POLLED } from "../shared/protocol.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 
@@ -138,9 +138,6 @@ export async function startAgent(
       (key ? "" : ", UNSIGNED (--insecure)"),
   );
 
-  const hostname = ["0.0.0.0", "::"].includes(config.listen.hostname)
-    ? "127.0.0.1"
-    : config.listen.hostname;
   let stopping: Promise<void> | null = null;
   const stop = () =>
     stopping ??= (async () => {
@@ -153,7 +150,7 @@ export async function startAgent(
       state.close();
     })();
   return {
-    url: httpUrl(hostname, port),
+    url: localUrl(config.listen.hostname, port),
     port,
     udpPort: announcer.port,
     id,

@@ -8,6 +8,7 @@
 
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
+import { localUrl } from "../shared/http_url.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 import { createDataApp } from "./app.ts";
 import { Keyring } from "./auth.ts";
@@ -45,11 +46,6 @@ export interface RunningHub extends AsyncDisposable {
   /** The name shown to clients and agents. */
   name: string;
   stop(): Promise<void>;
-}
-
-function baseUrl(addr: Deno.NetAddr): string {
-  const host = addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname;
-  return host.includes(":") ? `http://[${host}]:${addr.port}` : `http://${host}:${addr.port}`;
 }
 
 /** Starts the hub; resolves once both planes listen and discovery runs. */
@@ -136,8 +132,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         log: (message) => log.warn(message),
       });
     }
-    const url = baseUrl(data.addr);
-    const controlUrl = baseUrl(control.addr);
+    const url = localUrl(data.addr.hostname, data.addr.port);
+    const controlUrl = localUrl(control.addr.hostname, control.addr.port);
     log.info(
       `corral-hub ${CORRAL_VERSION} "${name}": Ollama and OpenAI APIs on ${url}, control plane ` +
         `on ${controlUrl}` +
