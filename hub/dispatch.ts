@@ -245,12 +245,12 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       const size = choice.host.onDisk.get(key)?.size;
       if (size) registry.recordLoad(host.id, size, ttfbMs);
     }
+    // Ending the count frees the slot, and the hub pumps the fleet queue on every end.
     request.completed.finally(() => {
-      end();
       if (key !== null && request.purpose === "inference") {
         stats.recordRun(key, performance.now() - started);
       }
-      queue.pump();
+      end();
     });
 
     const responseHeaders = pick(upstream.headers, FORWARDED_RESPONSE);
