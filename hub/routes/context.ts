@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { type Dialect, errorResponse } from "../../shared/dialect.ts";
 import { goDecodeError } from "../../shared/go_json.ts";
 import { modelKey } from "../../shared/model_name.ts";
-import type { ApiKeyEntry, Keyring } from "../auth.ts";
+import { type ApiKeyEntry, keyAllows, type Keyring } from "../auth.ts";
 import type { DispatchDeps } from "../dispatch.ts";
 import type { Fleet } from "../fleet.ts";
 import type { HostRecord } from "../host.ts";
@@ -76,6 +76,28 @@ export function requestModel(
   const key = modelKey(raw);
   if (!key) return errorResponse(dialect, 400, "invalid model name");
   return { name: raw, key };
+}
+
+/** A 403 for a key that may not use a model. */
+export function modelForbidden(dialect: Dialect, name: string): Response {
+  return errorResponse(dialect, 403, `this API key may not use model "${name}"`);
+}
+
+/**
+ * Reads a request that names a model: its body, and its model checked against the client key's
+ * allow-list; or the error to answer.
+ */
+export async function readModelRequest(
+  c: HubContext,
+  dialect: Dialect,
+  field: "model" | "model-or-name" = "model-or-name",
+): Promise<{ body: JsonBody; model: { name: string; key: string } } | Response> {
+  const body = await readJson(c.req.raw, dialect);
+  if (body instanceof Response) return body;
+  const model = requestModel(body.json, dialect, field);
+  if (model instanceof Response) return model;
+  if (!keyAllows(c.get("apiKey"), model.key)) return modelForbidden(dialect, model.name);
+  return { body, model };
 }
 
 /** The host an admin named with `?host=` or `X-Corral-Target:` (`all` for every host), if any. */

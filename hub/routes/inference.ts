@@ -9,14 +9,12 @@
 
 import { Hono } from "hono";
 import { type Dialect, dialectOf, errorResponse } from "../../shared/dialect.ts";
-import { keyAllows } from "../auth.ts";
 import { dispatch } from "../dispatch.ts";
 import {
   completedOf,
   type HubDeps,
   type HubEnv,
-  readJson,
-  requestModel,
+  readModelRequest,
   targetOf,
   upstreamPath,
 } from "./context.ts";
@@ -42,22 +40,15 @@ export function modelNotFound(path: string, dialect: Dialect, name: string): Res
   return errorResponse(dialect, 404, message);
 }
 
-/** A 403 for a key that may not use a model. */
-export function modelForbidden(dialect: Dialect, name: string): Response {
-  return errorResponse(dialect, 403, `this API key may not use model "${name}"`);
-}
-
 /** The inference routes. */
 export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   for (const path of INFERENCE_PATHS) {
     const dialect = dialectOf(path);
     app.post(path, async (c) => {
-      const body = await readJson(c.req.raw, dialect);
-      if (body instanceof Response) return body;
-      const model = requestModel(body.json, dialect, "model");
-      if (model instanceof Response) return model;
-      if (!keyAllows(c.get("apiKey"), model.key)) return modelForbidden(dialect, model.name);
+      const read = await readModelRequest(c, dialect, "model");
+      if (read instanceof Response) return read;
+      const { body, model } = read;
       return dispatch(deps, {
         model,
         purpose: "inference",

@@ -23,12 +23,13 @@ import {
   type HubDeps,
   type HubEnv,
   readJson,
+  readModelRequest,
   requestModel,
   targetOf,
   upstreamPath,
   usableHosts,
 } from "./context.ts";
-import { modelForbidden, modelNotFound } from "./inference.ts";
+import { modelNotFound } from "./inference.ts";
 import { pullEverywhere } from "./pull_all.ts";
 
 const LIST_TIMEOUT_MS = 3000;
@@ -149,11 +150,9 @@ export function modelRoutes(deps: HubDeps): Hono<HubEnv> {
 
   /** Show, pull and push go to one host, chosen like a pull: one that has it, else the roomiest. */
   const toOneHost = (path: string) => async (c: HubContext) => {
-    const body = await readJson(c.req.raw, "ollama");
-    if (body instanceof Response) return body;
-    const model = requestModel(body.json, "ollama");
-    if (model instanceof Response) return model;
-    if (!keyAllows(c.get("apiKey"), model.key)) return modelForbidden("ollama", model.name);
+    const read = await readModelRequest(c, "ollama");
+    if (read instanceof Response) return read;
+    const { body, model } = read;
     const target = targetOf(c);
     if (path === "/api/pull" && target === "all") {
       return pullEverywhere(deps, usableHosts(deps), body, c.req.raw.signal);
@@ -178,11 +177,9 @@ export function modelRoutes(deps: HubDeps): Hono<HubEnv> {
   app.post("/api/push", toOneHost("/api/push"));
 
   app.delete("/api/delete", async (c) => {
-    const body = await readJson(c.req.raw, "ollama");
-    if (body instanceof Response) return body;
-    const model = requestModel(body.json, "ollama");
-    if (model instanceof Response) return model;
-    if (!keyAllows(c.get("apiKey"), model.key)) return modelForbidden("ollama", model.name);
+    const read = await readModelRequest(c, "ollama");
+    if (read instanceof Response) return read;
+    const { body, model } = read;
     const hosts = holders(deps, model.key, targetOf(c));
     if (hosts instanceof Response) return hosts;
     if (hosts.length === 0) return errorResponse("ollama", 404, `model '${model.name}' not found`);
