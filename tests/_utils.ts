@@ -4,6 +4,8 @@
  * @module
  */
 
+import { loadHubConfig } from "../hub/config.ts";
+import { type RunningHub, startHub } from "../hub/hub.ts";
 import { type ProfileInput, resolveProfile } from "../scripts/sim/profile.ts";
 import { type RunningSimulator, startSimulator } from "../scripts/sim/server.ts";
 
@@ -88,4 +90,20 @@ export function readEvents<T = Record<string, unknown>>(response: Response) {
     },
     cancel: () => reader.cancel(),
   };
+}
+
+/**
+ * Starts a hub from YAML-style settings on free loopback ports, with the fleet key taken from
+ * `fleet_key` (or insecure when `insecure: true`); close it with `await using` or `stop()`.
+ */
+export async function startTestHub(settings: Record<string, unknown>): Promise<RunningHub> {
+  const config = loadHubConfig({
+    env: {},
+    yamlText: JSON.stringify({
+      listen: "127.0.0.1:0",
+      control_listen: "127.0.0.1:0",
+      ...settings,
+    }),
+  });
+  return await startHub(config, { fleetKey: config.fleetKey });
 }

@@ -7,9 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Ollama } from "ollama";
-import { loadHubConfig } from "../hub/config.ts";
-import { startHub } from "../hub/hub.ts";
-import { waitFor } from "./_utils.ts";
+import { startTestHub, waitFor } from "./_utils.ts";
 
 const KEY = "failover-test-fleet-key-0123456789";
 const HOST = new URL("./_fleet_host.ts", import.meta.url).pathname;
@@ -50,17 +48,11 @@ Deno.test("a host killed mid-run: requests move to the next host, streams end wi
   const port = 40_000 + Math.floor(Math.random() * 20_000);
   const [a, b] = await Promise.all([spawnHost("doomed", port), spawnHost("survivor", port)]);
   try {
-    const config = loadHubConfig({
-      env: {},
-      yamlText: JSON.stringify({
-        fleet_key: KEY,
-        listen: "127.0.0.1:0",
-        control_listen: "127.0.0.1:0",
-        discovery: { port, probe_to: ["127.255.255.255"] },
-        offline_after: "1s",
-      }),
+    await using hub = await startTestHub({
+      fleet_key: KEY,
+      discovery: { port, probe_to: ["127.255.255.255"] },
+      offline_after: "1s",
     });
-    await using hub = await startHub(config, { fleetKey: KEY });
     await waitFor(
       "both hosts online",
       () => hub.registry.records().filter((h) => h.status === "online").length === 2,

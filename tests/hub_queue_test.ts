@@ -6,9 +6,7 @@
 
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { loadHubConfig } from "../hub/config.ts";
-import { startHub } from "../hub/hub.ts";
-import { startTestSim, waitFor } from "./_utils.ts";
+import { startTestHub, startTestSim, waitFor } from "./_utils.ts";
 
 Deno.test("a full fleet queue answers 503 with Retry-After; the queued request runs when a slot frees", async () => {
   await using sim = startTestSim({
@@ -16,18 +14,12 @@ Deno.test("a full fleet queue answers 503 with Retry-After; the queued request r
     speed: 4,
   });
   await sim.sim.preload();
-  const config = loadHubConfig({
-    env: {},
-    yamlText: JSON.stringify({
-      insecure: true,
-      listen: "127.0.0.1:0",
-      control_listen: "127.0.0.1:0",
-      discovery: { enabled: false },
-      ollama: [{ url: sim.url, name: "only", slots: 1 }],
-      queue: { max: 1 },
-    }),
+  await using hub = await startTestHub({
+    insecure: true,
+    discovery: { enabled: false },
+    ollama: [{ url: sim.url, name: "only", slots: 1 }],
+    queue: { max: 1 },
   });
-  await using hub = await startHub(config, { fleetKey: null });
   await waitFor("the host online", () => hub.registry.find("only")?.status === "online");
 
   const body = JSON.stringify({ model: "llama3.2:3b", messages: [{ role: "user", content: "x" }] });

@@ -8,25 +8,17 @@ import assert from "node:assert/strict";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { hashApiKey, newApiKey } from "../hub/auth.ts";
-import { loadHubConfig } from "../hub/config.ts";
-import { startHub } from "../hub/hub.ts";
 import { encodePacket, importFleetKey, stamp } from "../shared/discovery.ts";
-import { startTestSim, waitFor } from "./_utils.ts";
+import { startTestHub, startTestSim, waitFor } from "./_utils.ts";
 
 const KEY = "security-test-fleet-key-0123456789";
 
 Deno.test("forged, unsigned and replayed announcements never add a host", async () => {
   const port = 40_000 + Math.floor(Math.random() * 20_000);
-  const config = loadHubConfig({
-    env: {},
-    yamlText: JSON.stringify({
-      fleet_key: KEY,
-      listen: "127.0.0.1:0",
-      control_listen: "127.0.0.1:0",
-      discovery: { port, probe_to: ["127.0.0.1"] },
-    }),
+  await using hub = await startTestHub({
+    fleet_key: KEY,
+    discovery: { port, probe_to: ["127.0.0.1"] },
   });
-  await using hub = await startHub(config, { fleetKey: KEY });
   const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
   const announce = (id: string) =>
     stamp(
@@ -71,21 +63,16 @@ Deno.test("API keys: required off loopback, checked in each dialect, never passe
   await sim.sim.preload();
   const ollamaServer = recordingOllama(sim.url);
   const [alice, bob] = [newApiKey(), newApiKey()];
-  const config = loadHubConfig({
-    env: {},
-    yamlText: JSON.stringify({
-      insecure: true,
-      listen: "0.0.0.0:0",
-      control_listen: "127.0.0.1:0",
-      discovery: { enabled: false },
-      ollama: [{ url: ollamaServer.url, name: "box" }],
-      api_keys: [
-        { name: "alice", hash: await hashApiKey(alice) },
-        { name: "bob", hash: await hashApiKey(bob), models: ["qwen3:*"] },
-      ],
-    }),
+  const hub = await startTestHub({
+    insecure: true,
+    listen: "0.0.0.0:0",
+    discovery: { enabled: false },
+    ollama: [{ url: ollamaServer.url, name: "box" }],
+    api_keys: [
+      { name: "alice", hash: await hashApiKey(alice) },
+      { name: "bob", hash: await hashApiKey(bob), models: ["qwen3:*"] },
+    ],
   });
-  const hub = await startHub(config, { fleetKey: null });
   try {
     await waitFor("the Ollama server online", () => hub.registry.find("box")?.status === "online");
     const chat = { model: "llama3.2:3b", messages: [{ role: "user" as const, content: "Hi" }] };
@@ -155,17 +142,11 @@ Deno.test("API keys: required off loopback, checked in each dialect, never passe
 
 Deno.test("bad input gets Ollama's own answers, in each API's format", async (t) => {
   await using sim = startTestSim({ profile: { preload: ["llama3.2:3b"] }, speed: 200 });
-  const config = loadHubConfig({
-    env: {},
-    yamlText: JSON.stringify({
-      insecure: true,
-      listen: "127.0.0.1:0",
-      control_listen: "127.0.0.1:0",
-      discovery: { enabled: false },
-      ollama: [sim.url],
-    }),
+  await using hub = await startTestHub({
+    insecure: true,
+    discovery: { enabled: false },
+    ollama: [sim.url],
   });
-  await using hub = await startHub(config, { fleetKey: null });
   await waitFor("the Ollama server online", () => hub.registry.records()[0]?.status === "online");
   const post = (path: string, body: string, method = "POST") =>
     fetch(`${hub.url}${path}`, { method, body });
