@@ -15,7 +15,33 @@
  * @module
  */
 
-import { copyHeaders } from "../shared/http_headers.ts";
+/** Headers that describe one connection, never the message. */
+const HOP_BY_HOP: readonly string[] = [
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authenticate",
+  "proxy-authorization",
+];
+
+/**
+ * A copy of `from` without hop-by-hop headers, the headers its `Connection` header names, and
+ * those in `drop` (lower case).
+ */
+function copyHeaders(from: Headers, drop: readonly string[] = []): Headers {
+  const connection = from.get("connection");
+  const named = connection ? connection.split(",").map((s) => s.trim().toLowerCase()) : [];
+  const headers = new Headers();
+  for (const [name, value] of from) {
+    if (HOP_BY_HOP.includes(name) || drop.includes(name) || named.includes(name)) continue;
+    headers.append(name, value);
+  }
+  return headers;
+}
 
 /** Options for {@link forward}. */
 export interface ForwardOptions {
