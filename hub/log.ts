@@ -9,10 +9,11 @@
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
+  error(message: string): void;
 }
 
 /** A logger that says nothing: the default for hubs started by tests. */
-export const quiet: Logger = { info() {}, warn() {} };
+export const quiet: Logger = { info() {}, warn() {}, error() {} };
 
 /** Writes log lines, prefixed with their level when it is not plain information. */
 export const log: Logger = {
@@ -21,5 +22,8 @@ export const log: Logger = {
   },
   warn(message: string): void {
     console.error(`corral-hub: warning: ${message}`);
+  },
+  error(message: string): void {
+    console.error(`corral-hub: error: ${message}`);
   },
 };
