@@ -22,7 +22,7 @@ import { AgentState } from "./state.ts";
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
 import { localUrl } from "../shared/http_url.ts";
-import { OLLAMA_NOT_POLLED } from "../shared/protocol.ts";
+import { type HostInfo, OLLAMA_NOT_POLLED } from "../shared/protocol.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 
 /** Options for {@link startAgent}. */
@@ -31,6 +31,11 @@ export interface StartAgentOptions {
   fleetKey: string | null;
   /** @default quiet */
   log?: Logger;
+  /**
+   * What to report instead of this machine's identity: a simulated host (the demo) is its own
+   * machine, with its own host name and boot id.
+   */
+  hostInfo?: Partial<HostInfo>;
 }
 
 /** A running agent. */
@@ -55,7 +60,7 @@ export async function startAgent(
   const { fleetKey, log = quiet } = options;
   const key = fleetKey ? await importFleetKey(fleetKey) : null;
   const token = fleetKey ? await fleetToken(fleetKey) : null;
-  const host = await readHostInfo();
+  const host = { ...await readHostInfo(), ...options.hostInfo };
   const shutdown = new AbortController();
   const proxied = new Map<string, number>();
   const packets = newPacketCounters();

@@ -51,6 +51,7 @@ export function createDataApp(deps: HubDeps): Hono<HubEnv> {
     const result = await deps.keyring.check(c.req.raw.headers, path);
     if (!result.ok) return errorResponse(dialectOf(path), result.status, result.message);
     c.set("apiKey", result.key);
+    if (c.env?.trace && result.key) c.env.trace.apiKey = result.key.name;
     await next();
   });
 

@@ -38,6 +38,13 @@ import {
   url,
 } from "../shared/config_fields.ts";
 import { DISCOVERY_PORT } from "../shared/discovery.ts";
+import {
+  HISTORY_FIELDS,
+  HISTORY_HELP,
+  type HistoryConfig,
+  historyConfig,
+  type HistoryFlag,
+} from "./history/settings.ts";
 import { parseModelName } from "../shared/model_name.ts";
 
 export type { ListenAddress };
@@ -99,6 +106,7 @@ export interface HubConfig {
   offlineAfterMs: number;
   /** Other hosts to try when one fails before the first byte. */
   retries: number;
+  history: HistoryConfig;
 }
 
 /** Every problem found in the configuration, reported together. */
@@ -116,6 +124,7 @@ export type ConfigSources = FieldsConfigSources<HubFlags>;
 export type HubFlags = Partial<Record<FlagName, string | string[] | boolean>>;
 
 type FlagName =
+  | HistoryFlag
   | "config"
   | "name"
   | "listen"
@@ -160,6 +169,7 @@ Options:
   --queue-timeout D           how long one may wait before a 503 (default 10m)
   --offline-after D           silence after which a host is offline (default 2500ms)
   --retries N                 other hosts to try when one fails before answering (default 2)
+${HISTORY_HELP}
   -h, --help                  this help
 
 API keys are required when --listen is not a loopback address, unless --open-api is given.`;
@@ -189,6 +199,10 @@ export function parseHubFlags(args: string[]): HubFlags & { help: boolean } {
       "queue-timeout": string,
       "offline-after": string,
       retries: string,
+      db: string,
+      "data-dir": string,
+      "sample-interval": string,
+      "no-history": flag,
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -325,6 +339,7 @@ const FIELDS = {
     parse: duration(500),
   },
   retries: { yaml: "retries", env: "CORRAL_RETRIES", flag: "retries", parse: integer(0, 5) },
+  ...HISTORY_FIELDS,
 } satisfies Record<string, Field<unknown, FlagName>>;
 
 function deepFreeze<T>(value: T): T {
@@ -353,6 +368,7 @@ export function loadHubConfig(sources: ConfigSources): HubConfig {
   for (const [i, u] of urls.entries()) {
     if (urls.indexOf(u) < i) problems.push(`"${u}" is listed more than once in agents and ollama`);
   }
+  const history = historyConfig(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -375,6 +391,7 @@ export function loadHubConfig(sources: ConfigSources): HubConfig {
     queue: { max: values.queueMax ?? 512, timeoutMs: values.queueTimeoutMs ?? 600_000 },
     offlineAfterMs: values.offlineAfterMs ?? 2500,
     retries: values.retries ?? 2,
+    history,
   });
 }
 

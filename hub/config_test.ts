@@ -62,6 +62,15 @@ const DEFAULTS: HubConfig = {
   queue: { max: 512, timeoutMs: 600_000 },
   offlineAfterMs: 2500,
   retries: 2,
+  history: {
+    enabled: true,
+    databaseUrl: null,
+    dataDir: "./data",
+    sampleIntervalMs: 10_000,
+    rawRetentionMs: 7 * 86_400_000,
+    rollupRetentionMs: 90 * 86_400_000,
+    bufferRows: 50_000,
+  },
 };
 
 Deno.test("loadHubConfig() fills every default when only a key is given, frozen", () => {
@@ -333,4 +342,39 @@ Deno.test("parseHubFlags() refuses unknown flags and a --fleet-key flag", () => 
     "http://b",
   ]);
   assert.equal(parseHubFlags(["-h"]).help, true);
+});
+
+Deno.test("history settings: a database URL is checked but never repeated, retention in days", () => {
+  const url = "mysql://corral:hunter2-secret@db/corral";
+  assert.throws(
+    () => loadHubConfig({ env: { CORRAL_FLEET_KEY: KEY, DATABASE_URL: url } }),
+    (error: Error) => {
+      assert.match(error.message, /DATABASE_URL.*postgres:\/\//);
+      assert.ok(!error.message.includes("hunter2"), error.message);
+      return true;
+    },
+  );
+  const config = loadHubConfig({
+    env: { CORRAL_FLEET_KEY: KEY, DATABASE_URL: "postgres://corral:pw@db:5432/corral" },
+    yamlText: "history:\n  retention: 3d\n  rollup_retention: 2160h\n  sample_interval: 30s\n",
+    flags: { "data-dir": "/var/lib/corral" },
+  });
+  assert.equal(config.history.databaseUrl, "postgres://corral:pw@db:5432/corral");
+  assert.equal(config.history.rawRetentionMs, 3 * 86_400_000);
+  assert.equal(config.history.rollupRetentionMs, 90 * 86_400_000);
+  assert.equal(config.history.sampleIntervalMs, 30_000);
+  assert.equal(config.history.dataDir, "/var/lib/corral");
+  assert.throws(
+    () =>
+      loadHubConfig({
+        env: { CORRAL_FLEET_KEY: KEY },
+        yamlText: "history:\n  retention: 30d\n  rollup_retention: 7d\n",
+      }),
+    /rollup_retention must be at least history.retention/,
+  );
+  assert.equal(
+    loadHubConfig({ env: { CORRAL_FLEET_KEY: KEY }, flags: { "no-history": true } }).history
+      .enabled,
+    false,
+  );
 });

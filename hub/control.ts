@@ -13,12 +13,18 @@ import type { AdminState } from "./host_status.ts";
 import type { InFlightTable } from "./in_flight.ts";
 import type { FleetQueue } from "./queue.ts";
 import type { Registry } from "./registry.ts";
+import { historyRoutes } from "./history/api.ts";
+import type { History } from "./history/history.ts";
 
 /** What the control plane reads and changes. */
 export interface ControlDeps {
   registry: Registry;
   inFlight: InFlightTable;
   queue: FleetQueue<unknown>;
+  /** The history store; `null` when history is off (its API then answers 404). */
+  history?: History | null;
+  /** How long raw history rows are kept, for the history API's choice of source. */
+  rawRetentionMs?: number;
   /** @default Date.now */
   now?: () => number;
 }
@@ -61,8 +67,26 @@ export function createControlApp(deps: ControlDeps): Hono {
   app.get("/healthz", (c) => {
     const hosts = registry.records();
     const online = hosts.filter((h) => h.status === "online" || h.status === "degraded").length;
-    return c.json({ ok: true, hosts: hosts.length, online, queued: queue.size });
+    return c.json({
+      ok: true,
+      hosts: hosts.length,
+      online,
+      queued: queue.size,
+      history: deps.history?.health() ?? null,
+    });
   });
+  if (deps.history) {
+    const { history } = deps;
+    app.route(
+      "/api/history",
+      historyRoutes({
+        db: history.db,
+        ready: history.ready,
+        rawRetentionMs: deps.rawRetentionMs ?? 7 * 86_400_000,
+        now,
+      }),
+    );
+  }
   app.get(
     "/api/hosts",
     (c) => c.json({ hosts: registry.records().map((h) => hostView(h, inFlight)) }),

@@ -21,6 +21,7 @@ import type { InFlightTable } from "./in_flight.ts";
 import { type FleetQueue, QueueError, type RetryOutcome } from "./queue.ts";
 import type { Registry } from "./registry.ts";
 import { route, type RouteChoice, type RoutePurpose, type RouteResult } from "./router.ts";
+import type { RequestTrace } from "./request_trace.ts";
 import type { RunStats } from "./stats.ts";
 
 /** A host granted to a request, with the function that ends its in-flight count. */
@@ -66,6 +67,8 @@ export interface DispatchRequest {
   notFound(name: string): Response;
   /** Retry on another host when one fails before the first byte. @default true */
   retry?: boolean;
+  /** Where the request went and why, for the request log. */
+  trace?: RequestTrace;
 }
 
 /**
@@ -165,6 +168,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
     }, stats);
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (request.trace) request.trace.attempts = attempt;
     const result = decide();
     if (!result.ok) {
       if (lastFailure) {
@@ -253,6 +257,11 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       end();
     });
 
+    if (request.trace) {
+      request.trace.hostId = host.id;
+      request.trace.route = choice.reason;
+      request.trace.queuedMs = queuedMs > 0 ? queuedMs : null;
+    }
     const responseHeaders = pick(upstream.headers, FORWARDED_RESPONSE);
     responseHeaders.set("x-corral-host", host.name);
     responseHeaders.set("x-corral-route", choice.reason);

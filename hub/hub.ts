@@ -17,10 +17,13 @@ import { createControlApp } from "./control.ts";
 import { type Discovery, startDiscovery } from "./discovery.ts";
 import type { Grant } from "./dispatch.ts";
 import { Fleet } from "./fleet.ts";
+import { type History, startHistory } from "./history/history.ts";
+import { meterResponse, requestRow } from "./history/request_log.ts";
 import { InFlightTable } from "./in_flight.ts";
 import { type Logger, quiet } from "./log.ts";
 import { FleetQueue } from "./queue.ts";
 import { Registry } from "./registry.ts";
+import { newTrace } from "./request_trace.ts";
 import { RunStats } from "./stats.ts";
 
 /** What {@link startHub} needs beside the configuration. */
@@ -42,6 +45,8 @@ export interface RunningHub extends AsyncDisposable {
   /** The UDP discovery port, or `null` when discovery is off. */
   discoveryPort: number | null;
   registry: Registry;
+  /** The history store, or `null` when history is off. */
+  history: History | null;
   packets: PacketCounters;
   /** The name shown to clients and agents. */
   name: string;
@@ -84,6 +89,17 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     queue.pump();
   }, 1000);
 
+  // Before anything listens: an embedded database another hub holds is a reason not to start.
+  let history: History | null = null;
+  if (config.history.enabled) {
+    try {
+      history = await startHistory(config.history, { registry, inFlight, log });
+    } catch (error) {
+      clearInterval(ticker);
+      throw error;
+    }
+  }
+
   const keyring = apiKeysRequired(config) ? new Keyring(config.apiKeys) : null;
   const dataApp = createDataApp({
     registry,
@@ -95,22 +111,61 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     fleet,
     keyring,
   });
-  const controlApp = createControlApp({ registry, inFlight, queue: queue as FleetQueue<unknown> });
+  const controlApp = createControlApp({
+    registry,
+    inFlight,
+    queue: queue as FleetQueue<unknown>,
+    history,
+    rawRetentionMs: config.history.rawRetentionMs,
+  });
+  const serveData = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+    history ? logged(request, info, history) : dataApp.fetch(request, info);
+  // One row per request, written once its response has been sent; liveness probes are not logged.
+  const logged = async (
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+    history: History,
+  ): Promise<Response> => {
+    const startedAt = performance.now();
+    const time = Date.now();
+    const trace = newTrace();
+    const response = await dataApp.fetch(request, { completed: info.completed, trace });
+    const url = new URL(request.url);
+    if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
+      return response;
+    }
+    const length = request.headers.get("content-length");
+    const facts = {
+      time,
+      startedAt,
+      method: request.method,
+      endpoint: url.pathname,
+      client: info.remoteAddr.hostname,
+      bytesIn: length === null ? null : Number(length),
+    };
+    const answer = { status: response.status, contentType: response.headers.get("content-type") };
+    return meterResponse(response, (metered) => {
+      history.logRequest(requestRow(name, facts, trace, answer, metered));
+    });
+  };
 
   const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
   let discovery: Discovery | null = null;
-  const stop = async () => {
-    clearInterval(ticker);
-    fleet.stop();
-    await discovery?.stop();
-    await Promise.all(servers.map((s) => s.shutdown()));
-  };
+  let stopped: Promise<void> | null = null;
+  const stop = () =>
+    stopped ??= (async () => {
+      clearInterval(ticker);
+      fleet.stop();
+      await discovery?.stop();
+      await Promise.all(servers.map((s) => s.shutdown()));
+      await history?.stop();
+    })();
   try {
     const data = Deno.serve({
       hostname: config.listen.hostname,
       port: config.listen.port,
       onListen: () => {},
-    }, (request, info) => dataApp.fetch(request, info));
+    }, serveData);
     servers.push(data);
     const control = Deno.serve({
       hostname: config.controlListen.hostname,
@@ -150,6 +205,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       controlUrl,
       discoveryPort: discovery?.port ?? null,
       registry,
+      history,
       packets,
       name,
       stop,

@@ -8,6 +8,7 @@
 
 import { FLEET_KEY_HINT, fleetKeyProblem } from "../shared/fleet_key.ts";
 import { hashApiKey, newApiKey } from "./auth.ts";
+import { DataDirLockedError } from "./history/pglite.ts";
 import {
   ConfigError,
   HUB_HELP,
@@ -130,7 +131,7 @@ if (import.meta.main) {
       console.error(error.message);
       Deno.exit(2);
     }
-    if (error instanceof Deno.errors.AddrInUse) {
+    if (error instanceof Deno.errors.AddrInUse || error instanceof DataDirLockedError) {
       console.error(`Cannot start the hub: ${error.message}`);
       Deno.exit(1);
     }

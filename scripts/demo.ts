@@ -21,6 +21,9 @@ Options:
   --ui-port N          the hub's control plane (default 11400)
   --discovery-port N   UDP discovery port for the demo's agents and hub (default 11436)
   --speed X            simulated hardware runs X times faster than real (default 1)
+  --data-dir DIR       the demo hub's embedded database (default ./data/demo)
+  --db URL             record history in this PostgreSQL instead (or DATABASE_URL)
+  --no-history         record no history
   -h, --help           this help`;
 
 function fail(message: string): never {
@@ -38,6 +41,9 @@ try {
       "ui-port": { type: "string", default: "11400" },
       "discovery-port": { type: "string", default: "11436" },
       speed: { type: "string", default: "1" },
+      "data-dir": { type: "string", default: "./data/demo" },
+      db: { type: "string" },
+      "no-history": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -74,6 +80,13 @@ try {
     discoveryPort,
     speed,
     log,
+    hub: {
+      data_dir: values["data-dir"],
+      history: { enabled: !values["no-history"], sample_interval: "5s" },
+      ...(values.db ?? Deno.env.get("DATABASE_URL")
+        ? { database_url: values.db ?? Deno.env.get("DATABASE_URL") }
+        : {}),
+    },
   });
 } catch (error) {
   if (error instanceof Deno.errors.AddrInUse) {

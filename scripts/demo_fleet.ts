@@ -25,6 +25,8 @@ export interface DemoHostSpec {
   models?: string[];
   /** More simulator profile settings, as YAML keys (`num_parallel`, `reply_tokens`, ...). */
   profile?: Record<string, unknown>;
+  /** The simulated machine's boot id. @default a new one each start */
+  bootId?: string;
 }
 
 /** The line-up: different GPUs, overlapping models, some loaded, so every routing rule shows. */
@@ -52,7 +54,7 @@ export interface DemoFleetOptions {
   /** How many times faster than real hardware the simulators run. @default 1 */
   speed?: number;
   fleetKey?: string;
-  /** Extra hub settings, as YAML keys. */
+  /** Extra hub settings, as YAML keys; history is off unless they turn it on. */
   hub?: Record<string, unknown>;
   /** Wait for every host to be online at the hub. @default true */
   waitOnline?: boolean;
@@ -116,7 +118,12 @@ export async function startDemoHost(
   const sim = startSimulator({ profile, speed: options.speed, port: 0 });
   await sim.sim.preload();
   const config = agentConfig(sim, spec, options.discoveryPort);
-  const agent = await startAgent({ ...config, insecure: false }, { fleetKey: options.fleetKey });
+  // Each simulated host is its own machine: its own host name, and a boot id per boot (a host
+  // stopped and started again has rebooted, as far as the hub can tell).
+  const agent = await startAgent({ ...config, insecure: false }, {
+    fleetKey: options.fleetKey,
+    hostInfo: { hostname: spec.name, bootId: spec.bootId ?? crypto.randomUUID() },
+  });
   return { spec, sim, agent };
 }
 
@@ -148,17 +155,20 @@ export async function startDemoFleet(options: DemoFleetOptions = {}): Promise<De
       listen: `127.0.0.1:${options.port ?? 0}`,
       control_listen: `127.0.0.1:${options.controlPort ?? 0}`,
       discovery: { port: discoveryPort, probe_to: ["127.255.255.255"] },
+      history: { enabled: false },
       ...options.hub,
     }),
   });
   const hub = await startHub(hubConfig, { fleetKey, log: options.log });
-  const stop = async () => {
-    await hub.stop();
-    await Promise.all(hosts.map(async (h) => {
-      await h.agent.stop();
-      await h.sim.close();
-    }));
-  };
+  let stopped: Promise<void> | null = null;
+  const stop = () =>
+    stopped ??= (async () => {
+      await hub.stop();
+      await Promise.all(hosts.map(async (h) => {
+        await h.agent.stop();
+        await h.sim.close();
+      }));
+    })();
   try {
     await Promise.all(specs.map(addHost));
     if (options.waitOnline ?? true) await waitOnline(hub, hosts.length);

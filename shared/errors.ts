@@ -15,6 +15,7 @@ export type ErrorCode =
   | "OLLAMA_UNREACHABLE"
   | "NO_HUB"
   | "HUB_UNREACHABLE"
+  | "UNAVAILABLE"
   | "INTERNAL";
 
 /** A domain failure with a stable code and the HTTP status it maps to. */

@@ -102,8 +102,69 @@ export async function startTestHub(settings: Record<string, unknown>): Promise<R
     yamlText: JSON.stringify({
       listen: "127.0.0.1:0",
       control_listen: "127.0.0.1:0",
+      history: { enabled: false },
       ...settings,
     }),
   });
   return await startHub(config, { fleetKey: config.fleetKey });
+}
+
+/** A simulated host running in its own process (`tests/_fleet_host.ts`), to be killed outright. */
+export interface FleetHostProcess {
+  name: string;
+  /** The agent's base URL. */
+  url: string;
+  /** `SIGKILL`: the agent and its simulated Ollama vanish, connections reset, nothing said. */
+  kill(): Promise<void>;
+}
+
+/** Starts a simulated host in its own process; resolves when its agent serves. */
+export async function spawnFleetHost(
+  name: string,
+  discoveryPort: number,
+  options: {
+    fleetKey: string;
+    preset?: string;
+    speed?: number;
+    preload?: string[];
+    profile?: Record<string, unknown>;
+  },
+): Promise<FleetHostProcess> {
+  const script = new URL("./_fleet_host.ts", import.meta.url).pathname;
+  const args = [
+    name,
+    options.preset ?? "rtx4090",
+    String(discoveryPort),
+    String(options.speed ?? 5),
+    (options.preload ?? []).join(","),
+    JSON.stringify(options.profile ?? {}),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    env: { CORRAL_FLEET_KEY: options.fleetKey, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`host ${name} exited before it was ready`);
+    out += value;
+  }
+  const ready = /^ready (\S+)/.exec(out);
+  if (!ready) throw new Error(`host ${name} said ${JSON.stringify(out)}`);
+  let killed = false;
+  return {
+    name,
+    url: ready[1]!,
+    async kill() {
+      if (killed) return;
+      killed = true;
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
 }

@@ -7,42 +7,19 @@
 
 import assert from "node:assert/strict";
 import { Ollama } from "ollama";
-import { startTestHub, waitFor } from "./_utils.ts";
+import { spawnFleetHost, startTestHub, waitFor } from "./_utils.ts";
 
 const KEY = "failover-test-fleet-key-0123456789";
-const HOST = new URL("./_fleet_host.ts", import.meta.url).pathname;
 /** Replies long enough that a stream is still flowing when its host dies. */
-const LONG_REPLIES = JSON.stringify({ reply_tokens: [50_000, 50_000], context_length: 100_000 });
-
-/** Starts a simulated host in its own process; resolves when its agent serves. */
-async function spawnHost(name: string, port: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", HOST, name, "a100", String(port), "5", "qwen3:8b", LONG_REPLIES],
-    env: { CORRAL_FLEET_KEY: KEY, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`host ${name} exited before it was ready`);
-    out += value;
-  }
-  assert.match(out, /^ready /);
-  let killed = false;
-  return {
-    name,
-    async kill() {
-      if (killed) return;
-      killed = true;
-      child.kill("SIGKILL");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
-}
+const LONG_REPLIES = { reply_tokens: [50_000, 50_000], context_length: 100_000 };
+const spawnHost = (name: string, port: number) =>
+  spawnFleetHost(name, port, {
+    fleetKey: KEY,
+    preset: "a100",
+    speed: 5,
+    preload: ["qwen3:8b"],
+    profile: LONG_REPLIES,
+  });
 
 Deno.test("a host killed mid-run: requests move to the next host, streams end with an error", async () => {
   const port = 40_000 + Math.floor(Math.random() * 20_000);

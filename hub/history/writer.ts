@@ -6,8 +6,9 @@
  * When the database cannot be reached, rows stay queued, up to a bound per table past which the
  * oldest are dropped and counted; writes are retried with a growing pause, and everything still
  * queued is written when the database answers again. The outage, what was dropped, and the
- * recovery are logged and reported by {@link HistoryWriter.health}. A batch the database refuses
- * (a constraint, a bad value) would be refused forever: it is dropped, counted and logged.
+ * recovery are logged and reported by {@link HistoryWriter.health}. A row the database refuses
+ * (a constraint, a bad value) would be refused forever: it is dropped, counted and logged, and the
+ * rest of its batch is written.
  *
  * @module
  */
@@ -34,6 +35,8 @@ export interface WriterHealth {
   lastError: string | null;
   /** When writes started failing (ms since the epoch), while they do. */
   downSince: number | null;
+  /** The latest outage that ended: when, and how many rows it cost. */
+  lastOutage: { start: number; end: number; dropped: number } | null;
 }
 
 /** How the writer is set up. */
@@ -102,6 +105,7 @@ export class HistoryWriter {
       rejected: 0,
       lastError: null,
       downSince: null,
+      lastOutage: null,
     };
   }
 
@@ -181,13 +185,7 @@ export class HistoryWriter {
         const queue = this.#queues[table] as RowQueue<unknown>;
         while (queue.length > 0) {
           const { from, rows } = queue.peek(this.#batch);
-          try {
-            await this.#db.query(INSERT[table], [rows]);
-            this.#health.written += rows.length;
-          } catch (error) {
-            if (isTransient(error)) throw error;
-            this.#reject(table, rows.length, error);
-          }
+          await this.#write(table, rows);
           queue.ack(from, rows.length);
         }
       }
@@ -197,24 +195,47 @@ export class HistoryWriter {
     }
   }
 
+  /**
+   * Writes one batch. When the database refuses it, each row is tried alone, so that one bad row
+   * costs only itself; an unreachable database throws, to keep the rows queued.
+   */
+  async #write(table: TableName, rows: unknown[]): Promise<void> {
+    try {
+      await this.#db.query(INSERT[table], [rows]);
+      this.#health.written += rows.length;
+      return;
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      if (rows.length === 1) return this.#reject(table, 1, 1, error);
+    }
+    let refused = 0;
+    let first: unknown = null;
+    for (const row of rows) {
+      try {
+        await this.#db.query(INSERT[table], [[row]]);
+        this.#health.written++;
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        refused++;
+        first ??= error;
+      }
+    }
+    if (refused > 0) this.#reject(table, refused, rows.length, first);
+  }
+
   async #writeServers(): Promise<void> {
     if (this.#servers.size === 0) return;
     const rows = [...this.#servers.values()];
-    try {
-      await this.#db.query(INSERT.servers, [rows]);
-      this.#health.written += rows.length;
-    } catch (error) {
-      if (isTransient(error)) throw error;
-      this.#reject("servers", rows.length, error);
-    }
+    await this.#write("servers", rows);
     // Keep a server whose row changed while this one was being written.
     for (const row of rows) if (this.#servers.get(row.id) === row) this.#servers.delete(row.id);
   }
 
-  #reject(table: TableName, count: number, error: unknown): void {
+  #reject(table: TableName, count: number, of: number, error: unknown): void {
     this.#health.rejected += count;
     this.#log.error(
-      `history: the database refused ${count} ${table} rows; they are dropped: ${message(error)}`,
+      `history: the database refused ${count} of ${of} ${table} rows; they are dropped: ` +
+        message(error),
     );
   }
 
@@ -223,6 +244,7 @@ export class HistoryWriter {
     if (this.#health.state === "down" && downSince !== null) {
       const seconds = ((this.#now() - downSince) / 1000).toFixed(1);
       const dropped = this.#health.dropped - this.#droppedAtDown;
+      this.#health.lastOutage = { start: downSince, end: this.#now(), dropped };
       this.#log.info(
         `history: ${this.#db.where} is back after ${seconds} s; buffered rows are written` +
           (dropped > 0 ? `, ${dropped} rows were dropped while it was away` : ", none lost"),

@@ -15,6 +15,7 @@ import type { Fleet } from "../fleet.ts";
 import type { HostRecord } from "../host.ts";
 import { takesRequests } from "../router.ts";
 import { upstreamRequest } from "../dispatch.ts";
+import type { RequestTrace } from "../request_trace.ts";
 
 /** The data plane's dependencies. */
 export interface HubDeps extends DispatchDeps {
@@ -23,9 +24,12 @@ export interface HubDeps extends DispatchDeps {
   keyring: Keyring | null;
 }
 
-/** Hono's environment: `Deno.serve`'s handler info as `c.env`, the client's key as a variable. */
+/**
+ * Hono's environment: `Deno.serve`'s handler info and the request's trace (for the request log)
+ * as `c.env`, the client's key as a variable.
+ */
 export type HubEnv = {
-  Bindings: Partial<Pick<Deno.ServeHandlerInfo, "completed">>;
+  Bindings: Partial<Pick<Deno.ServeHandlerInfo, "completed"> & { trace: RequestTrace }>;
   Variables: { apiKey: ApiKeyEntry | null };
 };
 
@@ -35,6 +39,11 @@ export type HubContext = Context<HubEnv>;
 /** When the response will have been sent (or the client gone); immediate outside `Deno.serve`. */
 export function completedOf(c: HubContext): Promise<void> {
   return c.env?.completed ?? Promise.resolve();
+}
+
+/** The request's trace, when the hub keeps a request log. */
+export function traceOf(c: HubContext): RequestTrace | undefined {
+  return c.env?.trace;
 }
 
 /** A JSON body, as bytes (to send on) and parsed (to read the model from). */
@@ -96,6 +105,8 @@ export async function readModelRequest(
   if (body instanceof Response) return body;
   const model = requestModel(body.json, dialect, field);
   if (model instanceof Response) return model;
+  const trace = traceOf(c);
+  if (trace) trace.model = model.name;
   if (!keyAllows(c.get("apiKey"), model.key)) return modelForbidden(dialect, model.name);
   return { body, model };
 }

@@ -16,6 +16,7 @@ import {
   type HubEnv,
   readModelRequest,
   targetOf,
+  traceOf,
   upstreamPath,
 } from "./context.ts";
 
@@ -60,6 +61,7 @@ export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
         body: body.bytes,
         signal: c.req.raw.signal,
         completed: completedOf(c),
+        trace: traceOf(c),
         notFound: (name) => modelNotFound(path, dialect, name),
       });
     });

@@ -26,6 +26,7 @@ import {
   readModelRequest,
   requestModel,
   targetOf,
+  traceOf,
   upstreamPath,
   usableHosts,
 } from "./context.ts";
@@ -168,6 +169,7 @@ export function modelRoutes(deps: HubDeps): Hono<HubEnv> {
       body: body.bytes,
       signal: c.req.raw.signal,
       completed: completedOf(c),
+      trace: traceOf(c),
       notFound: (name) => modelNotFound(path, "ollama", name),
       retry: path === "/api/show",
     });
@@ -228,6 +230,7 @@ export function modelRoutes(deps: HubDeps): Hono<HubEnv> {
       body: body.bytes,
       signal: c.req.raw.signal,
       completed: completedOf(c),
+      trace: traceOf(c),
       notFound: (name) => modelNotFound("/api/create", "ollama", name),
       retry: false,
     });
@@ -268,6 +271,7 @@ export function modelRoutes(deps: HubDeps): Hono<HubEnv> {
       body: c.req.raw.body,
       signal: c.req.raw.signal,
       completed: completedOf(c),
+      trace: traceOf(c),
       notFound: () => errorResponse("ollama", 404, "not found"),
       retry: false,
     });

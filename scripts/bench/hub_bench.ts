@@ -100,6 +100,8 @@ async function startHubProcess(
       listen: `127.0.0.1:${port}`,
       control_listen: `127.0.0.1:${controlPort}`,
       discovery: { enabled: false },
+      // The default: history in an embedded database, here the run's own.
+      data_dir: `${dir}/${name}-data`,
       ...hosts,
     }),
   );
