@@ -112,7 +112,7 @@ export function historyRoutes(deps: HistoryDeps): Hono {
   app.get("/usage", async (c) => {
     const q = c.req.query();
     const at = now();
-    const window = parseWindow(q, at);
+    const window = parseWindow(q, { now: at, rawRetentionMs });
     const by = parseChoice(q.by, { param: "by", choices: USAGE_BY, fallback: "model" });
     return c.json(
       await usage(db, {
@@ -132,7 +132,7 @@ export function historyRoutes(deps: HistoryDeps): Hono {
     const q = c.req.query();
     const at = now();
     const host = required(q, "host", "a host's id or name");
-    const window = parseWindow(q, at);
+    const window = parseWindow(q, { now: at, rawRetentionMs });
     return c.json(await hostMetrics(db, { host, window, rawRetentionMs, now: at }));
   });
 
@@ -140,7 +140,7 @@ export function historyRoutes(deps: HistoryDeps): Hono {
     const q = c.req.query();
     const at = now();
     const metric = required(q, "metric", "a metric's name, such as cpu_util or utilization");
-    const window = parseWindow(q, at);
+    const window = parseWindow(q, { now: at, rawRetentionMs });
     const limit = parseLimit(q.limit);
     return c.json(await fleetMetric(db, { metric, window, limit, rawRetentionMs, now: at }));
   });

@@ -175,10 +175,34 @@ export function parseStep(text: string | undefined, range: TimeRange): number {
   return step;
 }
 
-/** Reads `from`, `to` and `step` together. */
-export function parseWindow(params: QueryParams, now: number): SeriesWindow {
+/** Where a series is read from: the raw samples, or the hourly rollups. */
+export type Source = "raw" | "rollup";
+
+/** Raw below an hour or for a step that is not whole hours; the hourly rollups otherwise. */
+export function sourceFor(step: number): Source {
+  return step % 3600 === 0 ? "rollup" : "raw";
+}
+
+/**
+ * Reads `from`, `to` and `step` together. When no step is given and the range starts before the
+ * raw retention, the step picked is rounded up to whole hours, so that the rollups answer rather
+ * than a 400.
+ *
+ * @param params `from`, `to` and `step`.
+ * @param options `now` in ms; `rawRetentionMs`, how far back raw rows are kept.
+ */
+export function parseWindow(
+  params: QueryParams,
+  options: { now: number; rawRetentionMs?: number },
+): SeriesWindow {
+  const { now, rawRetentionMs = Infinity } = options;
   const range = parseRange(params, now);
-  return { ...range, step: parseStep(params.step, range) };
+  let step = parseStep(params.step, range);
+  const beforeRaw = range.from < now - rawRetentionMs;
+  if (given(params.step) === undefined && beforeRaw && sourceFor(step) === "raw") {
+    step = Math.ceil(step / 3600) * 3600;
+  }
+  return { ...range, step };
 }
 
 /** Reads `limit`: a page size (or a number of series) from 1 to {@link MAX_LIMIT}. */

@@ -15,6 +15,7 @@ import {
   parseTime,
   parseWindow,
   pointCount,
+  sourceFor,
 } from "./params.ts";
 
 const NOW = Date.parse("2025-03-10T12:00:00Z");
@@ -95,7 +96,27 @@ Deno.test("parseStep() picks a nice step for about 300 points when none is given
   for (const ms of [H, 24 * H, 90 * 24 * H, 400 * 24 * H]) {
     assert.ok(pointCount(span(ms), parseStep(undefined, span(ms))) <= 301);
   }
-  assert.deepEqual(parseWindow({ from: "-1h" }, NOW), { from: NOW - H, to: NOW, step: 30 });
+  assert.deepEqual(parseWindow({ from: "-1h" }, { now: NOW }), {
+    from: NOW - H,
+    to: NOW,
+    step: 30,
+  });
+});
+
+Deno.test("parseWindow() picks a whole-hour step for a range older than raw history", () => {
+  const params = { from: "-3d", to: "-2d" };
+  assert.equal(parseWindow(params, { now: NOW }).step, 300);
+  assert.equal(parseWindow(params, { now: NOW, rawRetentionMs: 4 * 24 * H }).step, 300);
+  assert.equal(parseWindow(params, { now: NOW, rawRetentionMs: 2 * 24 * H }).step, 3600);
+  const asked = { ...params, step: "5m" };
+  assert.equal(parseWindow(asked, { now: NOW, rawRetentionMs: H }).step, 300, "asked for: kept");
+  assert.deepEqual([600, 3600, 5400, 7200, 86_400].map(sourceFor), [
+    "raw",
+    "rollup",
+    "raw",
+    "rollup",
+    "rollup",
+  ]);
 });
 
 Deno.test("bucketStarts() covers the range with buckets aligned to the epoch", () => {

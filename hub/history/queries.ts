@@ -19,6 +19,8 @@ import {
   encodeCursor,
   formatStep,
   type SeriesWindow,
+  type Source,
+  sourceFor,
   type StatusFilter,
   type TimeRange,
 } from "./params.ts";
@@ -36,9 +38,6 @@ export interface GroupRef {
   id: string;
   label: string;
 }
-
-/** Where a series was read from. */
-export type Source = "raw" | "rollup";
 
 /** How long raw rows are kept, and the time to measure that from. */
 export interface RetentionOptions {
@@ -66,11 +65,6 @@ class Params {
 
 function bucket(column: string, step: string): string {
   return `(floor(extract(epoch from ${column}) / ${step}) * ${step})::bigint`;
-}
-
-/** Raw below an hour or for a step that is not whole hours; the hourly rollups otherwise. */
-export function sourceFor(step: number): Source {
-  return step % 3600 === 0 ? "rollup" : "raw";
 }
 
 function checkRetention(window: SeriesWindow, source: Source, options: RetentionOptions): void {
@@ -365,10 +359,10 @@ export async function hostMetrics(
   const { window } = options;
   const source = sourceFor(window.step);
   checkRetention(window, source, options);
-  const [host] = await resolveHosts(db, options.host);
+  const host = (await resolveHosts(db, options.host))[0]!;
   const p = new Params();
   const step = `${p.add(window.step)}::integer`;
-  const where = `server_id = ${p.add(host!.id)} AND ${inWindow(p, source, window)}`;
+  const where = `server_id = ${p.add(host.id)} AND ${inWindow(p, source, window)}`;
   let systemRows: BucketRow[];
   let gpuRows: BucketRow[];
   if (source === "raw") {
@@ -404,11 +398,11 @@ export async function hostMetrics(
     fields: gauges(HOST_METRICS),
     always: ["host"],
   });
-  const info = await gpuInfo(db, host!.id, source === "raw" ? window : null);
+  const info = await gpuInfo(db, host.id, source === "raw" ? window : null);
   const indexes = [...new Set(gpuRows.map((r) => Number(r.group)))].sort((a, b) => a - b);
   const gpuNames = GPU_METRICS.map((m) => m.name);
   return {
-    host: host!,
+    host: host,
     from: seconds(window.from),
     to: seconds(window.to),
     step: window.step,

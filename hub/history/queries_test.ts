@@ -370,13 +370,14 @@ await testBothBackends(
 
 await testBothBackends("requests() and events page newest first, each row once", async (db) => {
   await seed(db);
-  // Six timestamps, four rows each; one pair differs only in microseconds.
+  // Six timestamps, four rows each.
   const many: RequestLogRow[] = [];
   for (let i = 0; i < 6; i++) {
     for (let j = 0; j < 4; j++) many.push(request(NOW - 10 * MIN + i * 1000, { endpoint: "/x" }));
   }
-  many[0]!.time = "2025-03-10T11:50:00.000100Z";
-  many[1]!.time = "2025-03-10T11:50:00.000200Z";
+  // The newest of these ends the first page; the next differs from it by 100 µs only.
+  many[16]!.time = "2025-03-10T11:50:04.000200Z";
+  many[17]!.time = "2025-03-10T11:50:04.000100Z";
   await db.query(INSERT.request_logs, [many]);
   const range = { from: NOW - 11 * MIN, to: NOW };
   const seen: string[] = [];

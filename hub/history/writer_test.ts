@@ -175,7 +175,9 @@ await testBothBackends("a row the database refuses is dropped, not its batch", a
   assert.equal((await db.query("SELECT 1 FROM model_events")).length, 1, "other tables go on");
   const kept = await db.query<{ detail: string }>("SELECT detail FROM server_events ORDER BY time");
   assert.deepEqual(kept.map((r) => r.detail), ["good before", "good after"]);
-  assert.ok(log.lines.some((l) => /^error history: the database refused 1 of 3 server_events/.test(l)));
+  assert.ok(
+    log.lines.some((l) => /^error history: the database refused 1 of 3 server_events/.test(l)),
+  );
   await writer.stop();
 });
 
