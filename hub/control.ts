@@ -15,6 +15,7 @@ import type { FleetQueue } from "./queue.ts";
 import type { Registry } from "./registry.ts";
 import { historyRoutes } from "./history/api.ts";
 import type { History } from "./history/history.ts";
+import type { Logger } from "./log.ts";
 
 /** What the control plane reads and changes. */
 export interface ControlDeps {
@@ -25,6 +26,8 @@ export interface ControlDeps {
   history?: History | null;
   /** How long raw history rows are kept, for the history API's choice of source. */
   rawRetentionMs?: number;
+  /** Where the history API reports database failures. @default the hub's log */
+  log?: Logger;
   /** @default Date.now */
   now?: () => number;
 }
@@ -84,6 +87,7 @@ export function createControlApp(deps: ControlDeps): Hono {
         ready: history.ready,
         rawRetentionMs: deps.rawRetentionMs ?? 7 * 86_400_000,
         now,
+        log: deps.log,
       }),
     );
   }

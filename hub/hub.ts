@@ -117,6 +117,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     queue: queue as FleetQueue<unknown>,
     history,
     rawRetentionMs: config.history.rawRetentionMs,
+    log,
   });
   const serveData = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
     history ? logged(request, info, history) : dataApp.fetch(request, info);

@@ -47,10 +47,14 @@ export interface Aligned<F extends string> {
   series: Record<F, AlignedData>;
 }
 
+/**
+ * A number for the chart, to a thousandth: `real` columns come back through `double precision`
+ * with float noise (`9.360000133514404`), which is only bytes on the wire.
+ */
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   const n = Number(value);
-  return Number.isFinite(n) ? n : null;
+  return Number.isFinite(n) ? Math.round(n * 1000) / 1000 : null;
 }
 
 /**
