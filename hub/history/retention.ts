@@ -5,10 +5,11 @@
  * One run ({@link runRetention}) has two steps. The rollup step runs in one transaction that first
  * takes a transaction-scoped advisory lock, so that of several hubs sharing a PostgreSQL one rolls
  * up at a time (the others skip their run); the lock goes with the commit. It recomputes every
- * complete hour from two hours before the newest one already rolled up (buffered writes arrive
- * late after an outage), one statement per table and hour. The prune step runs after it, outside
- * the transaction, as many short `DELETE`s of at most `batch` rows, so that no statement holds
- * locks for long. Raw rows are only pruned once their hour has been rolled up for the last time.
+ * hour from two hours before the newest one already rolled up (buffered writes arrive late after
+ * an outage) up to and including the hour in progress, one statement per table and hour, so that
+ * hourly charts lag the raw rows by one run (5 minutes by default), not by an hour. The prune step
+ * runs after it, outside the transaction, as many short `DELETE`s of at most `batch` rows, so that
+ * no statement holds locks for long. Raw rows are only pruned once their hour has been rolled up for the last time.
  *
  * @module
  */
@@ -238,10 +239,10 @@ export interface RollupState {
 
 /**
  * The hours a run at `now` rolls up: from two hours before the newest rolled-up hour (or from the
- * oldest raw row when nothing is rolled up yet) to the last complete hour.
+ * oldest raw row when nothing is rolled up yet) to the end of the hour in progress.
  */
 export function rollupWindow(now: Date, state: RollupState): { from: Date; to: Date } {
-  const to = floorHour(now.getTime());
+  const to = floorHour(now.getTime()) + HOUR_MS;
   let from = to;
   if (state.latestRolledUp) from = state.latestRolledUp.getTime() - LATE_ROWS_MS;
   else if (state.oldestRaw) from = floorHour(state.oldestRaw.getTime());
@@ -288,7 +289,7 @@ export async function runRetention(
 /** How {@link startRetention} runs. */
 export interface RetentionJobOptions extends RetentionPolicy {
   db: Db;
-  /** Time between runs. @default 3_600_000 (an hour) */
+  /** Time between runs. @default 300_000 (5 minutes) */
   intervalMs?: number;
   /** Time from the start to the first run, so as not to add to the hub's start-up. @default 60_000 */
   delayMs?: number;
@@ -318,12 +319,12 @@ function describe(result: RetentionResult): string {
 
 /** Runs retention shortly after the start and then every `intervalMs`, one run at a time. */
 export function startRetention(options: RetentionJobOptions): RetentionJob {
-  const { db, log, intervalMs = HOUR_MS, delayMs = 60_000, now = Date.now } = options;
+  const { db, log, intervalMs = 5 * 60_000, delayMs = 60_000, now = Date.now } = options;
   const policy: RetentionPolicy = {
     rawRetentionMs: options.rawRetentionMs,
     rollupRetentionMs: options.rollupRetentionMs,
   };
-  retentionCutoffs(new Date(now()), policy); // a bad policy fails at start, not every hour
+  retentionCutoffs(new Date(now()), policy); // a bad policy fails at start, not at every run
   if (!(intervalMs > 0)) {
     throw new RangeError(
       `Cannot start retention as 'intervalMs' must be positive: current value is ${intervalMs}`,

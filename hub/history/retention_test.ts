@@ -341,38 +341,140 @@ await testBothBackends("rollUp() rolls up every metric in metric_columns.ts", as
   assert.deepEqual(names(0), GPU_METRICS.map((m) => m.name).sort());
 });
 
+/** The rollups of the hour in progress at NOW (12:30) from the sample's rows at 12:05 and 12:10. */
+const CURRENT_HOUR = "2025-03-10T12:00:00.000Z";
+const CURRENT_REQUESTS = {
+  hour: CURRENT_HOUR,
+  model: "llama3",
+  server_id: "s1",
+  api_key: "alice",
+  requests: 1,
+  errors: 0,
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  duration_sum_ms: 999,
+  duration_p50_ms: 999,
+  duration_p95_ms: 999,
+  duration_max_ms: 999,
+  ttfb_count: 0,
+  ttfb_sum_ms: 0,
+  ttfb_p50_ms: null,
+  ttfb_p95_ms: null,
+};
+const CURRENT_METRICS = [
+  {
+    hour: CURRENT_HOUR,
+    server_id: "s1",
+    gpu: -1,
+    metric: "cpu_util",
+    min: 99,
+    avg: 99,
+    max: 99,
+    samples: 1,
+  },
+  {
+    hour: CURRENT_HOUR,
+    server_id: "s1",
+    gpu: 0,
+    metric: "utilization",
+    min: 1,
+    avg: 1,
+    max: 1,
+    samples: 1,
+  },
+];
+const inCurrentHour = (row: Row) => row.hour === CURRENT_HOUR;
+
 await testBothBackends(
-  "runRetention() is idempotent and takes in a row written late into a rolled-up hour",
+  "runRetention() rolls up the hour in progress, is idempotent, and takes in rows written later",
   async (db) => {
     await insertSample(db);
     const first = await runRetention(db, { ...POLICY, now: NOW });
     assert.ok(first);
     assert.equal(first.from.toISOString(), "2025-03-10T09:00:00.000Z", "from the oldest raw row");
-    assert.equal(first.to.toISOString(), "2025-03-10T12:00:00.000Z", "to the last complete hour");
-    assert.equal(first.hours, 3);
+    assert.equal(first.to.toISOString(), "2025-03-10T13:00:00.000Z", "to the end of the hour");
+    assert.equal(first.hours, 4);
     assert.ok(Object.values(first.deleted).every((n) => n === 0), "nothing is old enough");
     const requests = await requestRollups(db);
     const metrics = await metricRollups(db);
-    assert.equal(requests.length, 4);
+    assert.equal(requests.length, 5);
+    // The hour in progress holds its rows so far (rollUp()'s test checks the complete hours).
+    assert.deepEqual(requests.filter(inCurrentHour), [CURRENT_REQUESTS]);
+    assert.deepEqual(metrics.filter(inCurrentHour), CURRENT_METRICS);
 
-    const second = await runRetention(db, { ...POLICY, now: new Date(NOW.getTime() + 60_000) });
-    assert.equal(second?.from.toISOString(), "2025-03-10T09:00:00.000Z", "11:00 minus 2 h");
+    const again = await runRetention(db, { ...POLICY, now: NOW });
+    assert.equal(again?.from.toISOString(), "2025-03-10T10:00:00.000Z", "12:00 minus 2 h");
+    assert.equal(again?.to.toISOString(), "2025-03-10T13:00:00.000Z");
+    assert.equal(again?.hours, 3);
     assert.deepEqual(await requestRollups(db), requests);
     assert.deepEqual(await metricRollups(db), metrics);
 
-    await db.query(INSERT.request_logs, [[request("2025-03-10T10:45:00Z", {
-      model: "qwen",
-      server_id: "s2",
-      duration_ms: 150,
-      ttfb_ms: 15,
-    })]]);
-    await runRetention(db, { ...POLICY, now: NOW });
-    const qwen = (await requestRollups(db)).find((r) => r.model === "qwen");
+    // A row written late into a complete hour, and more rows of the hour in progress.
+    await db.query(INSERT.request_logs, [[
+      request("2025-03-10T10:45:00Z", {
+        model: "qwen",
+        server_id: "s2",
+        duration_ms: 150,
+        ttfb_ms: 15,
+      }),
+      request("2025-03-10T12:40:00Z", { status: 502, duration_ms: 199, ttfb_ms: 9 }),
+    ]]);
+    await db.query(INSERT.system_metrics, [[
+      system("s1", "2025-03-10T12:40:00Z", { cpu_util: 1 }),
+    ]]);
+    const later = await runRetention(db, { ...POLICY, now: new Date("2025-03-10T12:45:00Z") });
+    assert.equal(later?.hours, 3);
+    assert.ok(Object.values(later?.deleted ?? {}).every((n) => n === 0), "nothing is old enough");
+    const updated = await requestRollups(db);
+    const qwen = updated.find((r) => r.model === "qwen");
     assert.equal(qwen?.requests, 2);
     assert.equal(qwen?.duration_sum_ms, 200);
     assert.equal(qwen?.duration_max_ms, 150);
     assert.equal(qwen?.ttfb_count, 2);
     assert.equal(qwen?.prompt_tokens, 3);
+    assert.deepEqual(updated.filter(inCurrentHour), [{
+      ...CURRENT_REQUESTS,
+      requests: 2,
+      errors: 1,
+      duration_sum_ms: 1198,
+      // percentile_cont over 199, 999: 599, and 199 + 0.95 * 800
+      duration_p50_ms: 599,
+      duration_p95_ms: 959,
+      ttfb_count: 1,
+      ttfb_sum_ms: 9,
+      ttfb_p50_ms: 9,
+      ttfb_p95_ms: 9,
+    }]);
+    const updatedMetrics = await metricRollups(db);
+    assert.deepEqual(updatedMetrics.filter(inCurrentHour), [
+      { ...CURRENT_METRICS[0], min: 1, avg: 50, max: 99, samples: 2 },
+      CURRENT_METRICS[1],
+    ]);
+    const unchanged = (rows: Row[]) => rows.filter((r) => r.model !== "qwen" && !inCurrentHour(r));
+    assert.deepEqual(unchanged(updated), unchanged(requests), "the other hours are as they were");
+
+    // An hour on, with raw rows kept an hour: the run recomputes from 10:00 (12:00 minus 2 h), so
+    // the raw rows of 10:00 on stay and only 09:00's go, its rollups kept.
+    const pruning = await runRetention(db, {
+      ...POLICY,
+      rawRetentionMs: HOUR,
+      now: new Date("2025-03-10T13:30:00Z"),
+    });
+    assert.equal(pruning?.from.toISOString(), "2025-03-10T10:00:00.000Z");
+    assert.equal(pruning?.hours, 3);
+    assert.equal(pruning?.deleted.request_logs, 5);
+    assert.equal(pruning?.deleted.system_metrics, 3);
+    assert.equal(pruning?.deleted.gpu_metrics, 2);
+    const raw = await db.query<{ time: Date }>("SELECT time FROM request_logs ORDER BY time");
+    assert.deepEqual(raw.map((r) => r.time.toISOString()), [
+      "2025-03-10T10:00:00.000Z",
+      "2025-03-10T10:45:00.000Z",
+      "2025-03-10T11:15:00.000Z",
+      "2025-03-10T12:10:00.000Z",
+      "2025-03-10T12:40:00.000Z",
+    ]);
+    assert.deepEqual(await requestRollups(db), updated, "no rollup lost what was pruned");
+    assert.deepEqual(await metricRollups(db), updatedMetrics, "no rollup lost what was pruned");
   },
 );
 
@@ -549,7 +651,9 @@ await testBothBackends(
       }
     }
     assert.ok(await runRetention(db, { ...POLICY, now: NOW }));
-    assert.equal((await requestRollups(db)).length, 4);
+    const requests = await requestRollups(db);
+    assert.equal(requests.length, 5);
+    assert.deepEqual(requests.filter(inCurrentHour), [CURRENT_REQUESTS]);
     const [lock] = await db.transaction((tx) =>
       tx.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1::bigint) AS locked", [
         RETENTION_LOCK_KEY,
@@ -559,16 +663,21 @@ await testBothBackends(
   },
 );
 
-Deno.test("rollupWindow() starts 2 h before the newest rollup, else at the oldest raw row", () => {
+Deno.test("rollupWindow() starts 2 h before the newest rollup, else at the oldest raw row, and ends with the hour in progress", () => {
   const rollupsBefore = new Date(NOW.getTime() - 90 * DAY);
   const window = (state: { latestRolledUp: Date | null; oldestRaw: Date | null }) => {
     const { from, to } = rollupWindow(NOW, { ...state, rollupsBefore });
     return [from.toISOString(), to.toISOString()];
   };
-  const to = "2025-03-10T12:00:00.000Z";
+  const to = "2025-03-10T13:00:00.000Z";
   assert.deepEqual(
     window({ latestRolledUp: new Date("2025-03-10T11:00:00Z"), oldestRaw: new Date(0) }),
     ["2025-03-10T09:00:00.000Z", to],
+  );
+  assert.deepEqual(
+    window({ latestRolledUp: new Date("2025-03-10T12:00:00Z"), oldestRaw: new Date(0) }),
+    ["2025-03-10T10:00:00.000Z", to],
+    "the hour in progress rolled up by an earlier run",
   );
   assert.deepEqual(
     window({ latestRolledUp: null, oldestRaw: new Date("2025-03-03T07:59:00Z") }),
@@ -582,9 +691,14 @@ Deno.test("rollupWindow() starts 2 h before the newest rollup, else at the oldes
   );
   assert.deepEqual(
     window({ latestRolledUp: null, oldestRaw: new Date("2025-03-10T12:10:00Z") }),
-    [to, to],
-    "the current hour is not complete",
+    ["2025-03-10T12:00:00.000Z", to],
+    "the hour in progress is rolled up too",
   );
+  const state = { latestRolledUp: null, oldestRaw: null, rollupsBefore };
+  const ends = ["12:00:00Z", "12:59:59.999Z", "13:00:00Z"].map((t) =>
+    rollupWindow(new Date(`2025-03-10T${t}`), state).to.toISOString()
+  );
+  assert.deepEqual(ends, [to, to, "2025-03-10T14:00:00.000Z"], "the end of the hour of `now`");
 });
 
 Deno.test("retentionCutoffs() prunes whole hours that no later run recomputes", () => {
@@ -673,10 +787,12 @@ await testBothBackends("startRetention() runNow() rolls up and logs what it did"
   const job = startRetention({ db, log, ...POLICY, now: () => NOW.getTime() });
   try {
     const result = await job.runNow();
-    assert.equal(result?.hours, 3);
+    assert.equal(result?.hours, 4);
+    assert.equal(result?.to.toISOString(), "2025-03-10T13:00:00.000Z");
   } finally {
     await job.stop();
   }
+  assert.deepEqual((await requestRollups(db)).filter(inCurrentHour), [CURRENT_REQUESTS]);
   assert.equal(log.lines.length, 1);
-  assert.match(log.lines[0]!, /^info history: rolled up 3 h from 2025-03-10T09:00:00.000Z/);
+  assert.match(log.lines[0]!, /^info history: rolled up 4 h from 2025-03-10T09:00:00.000Z/);
 });
