@@ -2,7 +2,8 @@
  * The history API, mounted by the control plane at `/api/history`: usage and metric series for
  * the dashboard's charts (uPlot's columnar data, times in epoch seconds), and the event and
  * request logs as pages (times in epoch ms). Parameters are parsed by `params.ts`, the SQL is in
- * `queries.ts`; errors are thrown as {@link FleetError}s for the control plane's `onError`.
+ * the `*_queries.ts` files; errors are thrown as {@link FleetError}s for the control plane's
+ * `onError`.
  *
  * A database failure answers 503 (never 500) without SQL or a URL in the message; its cause goes
  * to the log.
@@ -14,6 +15,9 @@ import { Hono } from "hono";
 import { FleetError } from "../../shared/errors.ts";
 import { log as hubLog, type Logger } from "../log.ts";
 import type { Queryable } from "./db.ts";
+import { facets, hosts } from "./host_queries.ts";
+import { modelEvents, requestById, requests, serverEvents } from "./log_queries.ts";
+import { fleetMetric, hostMetrics } from "./metric_queries.ts";
 import {
   given,
   isUuid,
@@ -26,19 +30,8 @@ import {
   parseWindow,
   type QueryParams,
 } from "./params.ts";
-import {
-  facets,
-  fleetMetric,
-  hostMetrics,
-  hosts,
-  modelEvents,
-  requestById,
-  requests,
-  serverEvents,
-  usage,
-  USAGE_BY,
-} from "./queries.ts";
 import type { ModelEventKind, ServerEventKind } from "./tables.ts";
+import { usage, USAGE_BY } from "./usage_queries.ts";
 
 /** What the history API reads. */
 export interface HistoryDeps {

@@ -1,6 +1,6 @@
 /**
  * The sampled metrics as history serves them, each as a SQL expression over its table. The raw
- * series (`queries.ts`) and the hourly rollups (`retention.ts`) both read this list, so a metric
+ * series (`metric_queries.ts`) and the hourly rollups (`retention.ts`) both read this list, so a metric
  * means the same thing whichever of them answers.
  *
  * @module
