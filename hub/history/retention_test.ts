@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { Logger } from "../log.ts";
 import type { Db, Queryable, Row } from "./db.ts";
 import { uuidv7 } from "./ids.ts";
 import { GPU_METRICS, HOST_METRICS } from "./metric_columns.ts";
@@ -14,7 +13,7 @@ import {
 } from "./retention.ts";
 import type { GpuMetricsRow, RequestLogRow, ServerRow, SystemMetricsRow } from "./tables.ts";
 import { INSERT } from "./tables.ts";
-import { testBothBackends } from "./testing.ts";
+import { recordingLog, testBothBackends } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -712,16 +711,6 @@ Deno.test("retentionCutoffs() prunes whole hours that no later run recomputes", 
   assert.throws(() => cutoffs(0), RangeError);
   assert.throws(() => cutoffs(Number.NaN), /'rawRetentionMs' must be a positive number/);
 });
-
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-  };
-}
 
 /** A database whose transactions wait for `gate` and then fail. */
 function failingDb(gate: Promise<void>): Db & { transactions: number } {

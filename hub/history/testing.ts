@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPglite } from "./pglite.ts";
@@ -112,4 +113,15 @@ export async function testBothBackends(
       },
     });
   }
+}
+
+/** A logger that keeps its lines (`info …`, `warn …`, `error …`) for a test to read. */
+export function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info ${m}`),
+    warn: (m) => lines.push(`warn ${m}`),
+    error: (m) => lines.push(`error ${m}`),
+  };
 }

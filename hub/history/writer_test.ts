@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { uuidv7 } from "./ids.ts";
 import type { ServerEventRow, ServerRow } from "./tables.ts";
-import { testBothBackends } from "./testing.ts";
+import { recordingLog, testBothBackends } from "./testing.ts";
 import { HistoryWriter } from "./writer.ts";
 
 /** The real database, made unreachable on demand (as a network error, which has no SQLSTATE). */
@@ -17,16 +16,6 @@ function flaky(db: Db): Db & { down: boolean } {
     },
   };
   return wrapper;
-}
-
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-  };
 }
 
 let clock = Date.parse("2026-11-22T10:00:00Z");
