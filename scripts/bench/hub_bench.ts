@@ -83,7 +83,7 @@ interface Stack {
 }
 
 /** Starts a hub as `deno run -A hub/main.ts --config <file>`, waits until its one host is ready. */
-async function startHubProcess(
+export async function startHubProcess(
   dir: string,
   name: string,
   hosts: Record<string, unknown>,

@@ -5,6 +5,7 @@
  * deno task bench                                  # everything
  * deno task bench --only agent --warmup 30 --window 60
  * deno task bench --only hub --requests 4000 --streams 20
+ * deno task bench --only history --days 7 --hosts 20
  * deno task bench --only router
  * ```
  *
@@ -15,6 +16,12 @@
 
 import { parseArgs } from "node:util";
 import { AGENT_BENCH_DEFAULTS, agentBench } from "./agent_bench.ts";
+import {
+  HISTORY_BENCH_DEFAULTS,
+  HISTORY_PARTS,
+  historyBench,
+  type HistoryPart,
+} from "./history_bench.ts";
 import { HUB_BENCH_DEFAULTS, hubBench } from "./hub_bench.ts";
 import { routerBenchReport, runRouterBench } from "./router_bench.ts";
 import { simBench } from "./sim_bench.ts";
@@ -22,13 +29,18 @@ import { simBench } from "./sim_bench.ts";
 const HELP = `Usage: deno task bench [options]
 
 Options:
-  --only NAME        run one benchmark: sim, agent, hub or router (default: all)
+  --only NAME        run one benchmark: sim, agent, hub, history or router (default: all)
   --warmup S         agent: seconds before the steady-state window (default ${AGENT_BENCH_DEFAULTS.warmupSeconds})
   --window S         agent: seconds of steady-state sampling (default ${AGENT_BENCH_DEFAULTS.windowSeconds})
-  --requests N       agent and hub: requests per path and concurrency
-                     (default ${AGENT_BENCH_DEFAULTS.requests} for the agent, ${HUB_BENCH_DEFAULTS.requests} for the hub)
+  --requests N       agent, hub and history: requests per path (per hub for history) and concurrency
+                     (default ${AGENT_BENCH_DEFAULTS.requests} for the agent, ${HUB_BENCH_DEFAULTS.requests} for the hub, ${HISTORY_BENCH_DEFAULTS.requests} for history)
   --streams N        agent and hub: streamed generates per path, 0 to skip
                      (default ${AGENT_BENCH_DEFAULTS.streams} for the agent, ${HUB_BENCH_DEFAULTS.streams} for the hub)
+  --rows N           history: request rows written in one burst (default ${HISTORY_BENCH_DEFAULTS.burstRows})
+  --seconds S        history: seconds of writes at ${HISTORY_BENCH_DEFAULTS.sustainedRate} rows/s (default ${HISTORY_BENCH_DEFAULTS.sustainedSeconds})
+  --days N           history: days of generated history to query (default ${HISTORY_BENCH_DEFAULTS.days})
+  --hosts N          history: hosts in the generated fleet (default ${HISTORY_BENCH_DEFAULTS.hosts})
+  --parts LIST       history: some of ${HISTORY_PARTS.join(",")} (default all)
   --decisions N      router: timed routing decisions (default 200000)
   -h, --help         this help`;
 
@@ -47,6 +59,11 @@ try {
       window: { type: "string" },
       requests: { type: "string" },
       streams: { type: "string" },
+      rows: { type: "string" },
+      seconds: { type: "string" },
+      days: { type: "string" },
+      hosts: { type: "string" },
+      parts: { type: "string" },
       decisions: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -59,10 +76,10 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-const BENCHES = ["sim", "agent", "hub", "router"] as const;
+const BENCHES = ["sim", "agent", "hub", "history", "router"] as const;
 type Bench = typeof BENCHES[number];
 if (values.only !== undefined && !(BENCHES as readonly string[]).includes(values.only)) {
-  fail(`--only must be sim, agent, hub or router, not ${JSON.stringify(values.only)}`);
+  fail(`--only must be sim, agent, hub, history or router, not ${JSON.stringify(values.only)}`);
 }
 const runs = (bench: Bench) => values.only === undefined || values.only === bench;
 function count(name: string, value: string | undefined, min: number): number | undefined {
@@ -83,6 +100,23 @@ const hubOptions = defined({
   requests: count("requests", values.requests, 1),
   streams: count("streams", values.streams, 0),
 });
+function parts(value: string | undefined): HistoryPart[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(",").map((p) => p.trim());
+  const bad = list.filter((p) => !(HISTORY_PARTS as readonly string[]).includes(p));
+  if (bad.length > 0 || list.length === 0) {
+    fail(`--parts must list some of ${HISTORY_PARTS.join(", ")}, not ${JSON.stringify(value)}`);
+  }
+  return list as HistoryPart[];
+}
+const historyOptions = defined({
+  requests: count("requests", values.requests, 1),
+  burstRows: count("rows", values.rows, 1),
+  sustainedSeconds: count("seconds", values.seconds, 1),
+  days: count("days", values.days, 1),
+  hosts: count("hosts", values.hosts, 1),
+  parts: parts(values.parts),
+});
 const decisions = count("decisions", values.decisions, 1);
 
 // Deno wants --allow-all for /proc/cpuinfo; lscpu says the same under --allow-run.
@@ -98,6 +132,7 @@ const sections: (() => Promise<string> | string)[] = [];
 if (runs("sim")) sections.push(simBench);
 if (runs("agent")) sections.push(() => agentBench(agentOptions));
 if (runs("hub")) sections.push(() => hubBench(hubOptions));
+if (runs("history")) sections.push(() => historyBench(historyOptions));
 // Last, alone: nothing else runs in the process while route() is timed.
 if (runs("router")) sections.push(() => routerBenchReport(runRouterBench({ decisions })));
 for (const [i, section] of sections.entries()) {
