@@ -8,7 +8,9 @@
 
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
+import { dialectOf, errorResponse } from "../shared/dialect.ts";
 import { localUrl } from "../shared/http_url.ts";
+import { describe } from "../shared/ollama_convert.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 import { createDataApp } from "./app.ts";
 import { Keyring } from "./auth.ts";
@@ -145,9 +147,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       bytesIn: length === null ? null : Number(length),
     };
     const answer = { status: response.status, contentType: response.headers.get("content-type") };
-    return meterResponse(response, (metered) => {
-      history.logRequest(requestRow(name, facts, trace, answer, metered));
-    });
+    try {
+      return await meterResponse(response, (metered) => {
+        history.logRequest(requestRow(name, facts, trace, answer, metered));
+      });
+    } catch (error) {
+      // The host failed while sending a whole answer: say so in the endpoint's words.
+      const message = `the host failed while answering: ${describe(error)}`;
+      return errorResponse(dialectOf(url.pathname), 502, message);
+    }
   };
 
   const servers: Deno.HttpServer<Deno.NetAddr>[] = [];

@@ -45,9 +45,13 @@ export class Params {
   }
 }
 
-/** SQL for the start (epoch seconds) of the `step`-second bucket that `column` falls in. */
+/**
+ * SQL for the start (epoch seconds) of the `step`-second bucket that `column` falls in.
+ * `date_part` computes in `double precision`; `extract` returns `numeric` since PostgreSQL 14,
+ * which made the 24-hour series queries a quarter slower (BENCHMARKS.md, "History").
+ */
 export function bucket(column: string, step: string): string {
-  return `(floor(extract(epoch from ${column}) / ${step}) * ${step})::bigint`;
+  return `(floor(date_part('epoch', ${column}) / ${step}) * ${step})::bigint`;
 }
 
 /**

@@ -64,11 +64,22 @@ class Ends {
   }
 }
 
+/** Whole answers up to this size are read at once rather than passed through chunk by chunk. */
+const WHOLE_LIMIT = 8 * 1024 * 1024;
+
 /**
- * The same response, its body passed through a meter; `onDone` runs once, when the body has been
- * sent or abandoned (at once for a response without a body).
+ * The same response, its body measured; `onDone` runs once, when the body has been sent or
+ * abandoned (at once for a response without a body).
+ *
+ * A stream (NDJSON, SSE) passes through a meter chunk by chunk, so that every line still leaves as
+ * it arrives. A whole answer (JSON, text) of known modest size is read in one go instead: the
+ * client gets nothing before its last byte anyway, and one native read costs far less than
+ * JavaScript per chunk (BENCHMARKS.md, "History"); its first byte is then its last.
  */
-export function meterResponse(response: Response, onDone: (metered: Metered) => void): Response {
+export async function meterResponse(
+  response: Response,
+  onDone: (metered: Metered) => void,
+): Promise<Response> {
   const source = response.body;
   if (!source) {
     const now = performance.now();
@@ -82,6 +93,40 @@ export function meterResponse(response: Response, onDone: (metered: Metered) => 
       abandoned: false,
     });
     return response;
+  }
+  const length = Number(response.headers.get("content-length") ?? 0);
+  if (!STREAM_TYPES.test(response.headers.get("content-type") ?? "") && length <= WHOLE_LIMIT) {
+    const init = {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    };
+    let body: Uint8Array<ArrayBuffer>;
+    try {
+      body = await response.bytes();
+    } catch (error) {
+      const now = performance.now();
+      const empty = new Uint8Array(0);
+      onDone({
+        bytes: 0,
+        firstByteAt: null,
+        endedAt: now,
+        head: empty,
+        tail: empty,
+        abandoned: true,
+      });
+      throw error;
+    }
+    const now = performance.now();
+    onDone({
+      bytes: body.length,
+      firstByteAt: body.length > 0 ? now : null,
+      endedAt: now,
+      head: body.length > TAIL_BYTES ? body.subarray(0, HEAD_BYTES) : new Uint8Array(0),
+      tail: body.subarray(Math.max(0, body.length - TAIL_BYTES)),
+      abandoned: false,
+    });
+    return new Response(body, init);
   }
   const reader = source.getReader();
   const ends = new Ends();
