@@ -40,6 +40,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       db = await PGlite.create({
         dataDir: request.dataDir,
         parsers: { 20: Number, 1700: Number },
+        // PostgreSQL's 128 MB buffer pool would sit in the hub's memory on top of the WebAssembly
+        // instance; the operating system caches the data directory anyway (BENCHMARKS.md).
+        startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"],
       });
       return null;
     case "query":
