@@ -30,9 +30,9 @@ import {
   hostName,
   MODELS,
   requestLogRow,
-  seededRandom,
   span,
 } from "./history_data.ts";
+import { rng } from "../sim/text.ts";
 import { startHubProcess } from "./hub_bench.ts";
 import { quantile, runLoad } from "./load.ts";
 import { spawnSim } from "./sim_bench.ts";
@@ -129,7 +129,7 @@ async function waitDrained(writer: HistoryWriter, timeoutMs: number): Promise<vo
 }
 
 async function measureWrites(backend: Backend, options: HistoryBenchOptions): Promise<WriteResult> {
-  const random = seededRandom(42);
+  const random = rng(42);
   const rate = options.sustainedRate;
   let burst: WriteResult["burst"];
   {

@@ -345,18 +345,6 @@ export async function fillHistory(
   return { tables, rollup, olderRollupsMs, analyzeMs: performance.now() - t0 };
 }
 
-/** A seeded generator of numbers in [0, 1) (mulberry32): the same rows on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A duration in ms with a median of `medianMs` and a long tail (log-normal, σ 0.9). */
 function longTail(random: () => number, medianMs: number): number {
   const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -369,7 +357,7 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
  * One `request_logs` row as the hub writes it, drawn from the same mix as the SQL fill: skewed
  * models on a few hosts each, keys, endpoints, about 2 % errors, long-tailed durations.
  *
- * @param random Numbers in [0, 1), e.g. from {@link seededRandom}.
+ * @param random Numbers in [0, 1), e.g. the seeded `rng` of `scripts/sim/text.ts`.
  * @param time When the request arrived, ms since the epoch.
  * @param hosts How many hosts the fleet has.
  */

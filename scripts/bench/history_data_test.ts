@@ -11,12 +11,12 @@ import {
   requestCount,
   requestLogRow,
   SAMPLE_SECONDS,
-  seededRandom,
   span,
 } from "./history_data.ts";
+import { rng } from "../sim/text.ts";
 
 Deno.test("requestLogRow() draws about 2 % errors, each model on its own hosts", () => {
-  const random = seededRandom(7);
+  const random = rng(7);
   const rows = Array.from({ length: 20_000 }, (_, i) => requestLogRow(random, 1.8e12 + i, 20));
   const failed = rows.filter((r) => r.status >= 400);
   assert.ok(failed.length > 300 && failed.length < 500, `${failed.length} errors in 20000`);
@@ -32,13 +32,13 @@ Deno.test("requestLogRow() draws about 2 % errors, each model on its own hosts",
   assert.ok(byModel[0]! > 2 * byModel.at(-1)!, `skewed: ${byModel}`);
 });
 
-Deno.test("seededRandom() repeats its numbers for the same seed, in [0, 1)", () => {
-  const a = seededRandom(3);
-  const b = seededRandom(3);
+Deno.test("rng() repeats its numbers for the same seed, in [0, 1)", () => {
+  const a = rng(3);
+  const b = rng(3);
   const drawn = Array.from({ length: 1000 }, () => a());
   assert.deepEqual(drawn, Array.from({ length: 1000 }, () => b()));
   assert.ok(drawn.every((x) => x >= 0 && x < 1));
-  assert.notDeepEqual(drawn.slice(0, 5), Array.from({ length: 5 }, seededRandom(4)));
+  assert.notDeepEqual(drawn.slice(0, 5), Array.from({ length: 5 }, rng(4)));
 });
 
 await testBothBackends(
@@ -48,7 +48,7 @@ await testBothBackends(
       `SELECT array_agg(${hostIdSql("h")} ORDER BY h) AS ids FROM generate_series(1, 20) h`,
     );
     assert.deepEqual(row!.ids, Array.from({ length: 20 }, (_, i) => hostId(i + 1)));
-    const random = seededRandom(1);
+    const random = rng(1);
     const rows = Array.from({ length: 200 }, (_, i) => requestLogRow(random, 1.8e12 + i));
     await db.query(INSERT.request_logs, [rows]);
     const [count] = await db.query<{ n: number }>(

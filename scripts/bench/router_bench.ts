@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import type { InFlight, RouteHost, RouteModel } from "../../hub/host.ts";
 import { route, type RouteRequest, type RouteStats } from "../../hub/router.ts";
+import { rng } from "../sim/text.ts";
 
 /** The budget for one decision's median, in microseconds. */
 export const ROUTER_BUDGET_P50_US = 50;
@@ -45,18 +46,6 @@ export interface RouterBenchResult {
   maxUs: number;
   /** How many decisions ended with each reason or failure, to show the mix was mixed. */
   outcomes: Record<string, number>;
-}
-
-/** A small seeded generator (mulberry32): the same fleet and requests on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const GB = 1e9;
@@ -170,7 +159,7 @@ export function runRouterBench(options: RouterBenchOptions = {}): RouterBenchRes
     warmup = 20_000,
     seed = 1,
   } = options;
-  const rand = random(seed);
+  const rand = rng(seed); // Seeded: the same fleet and requests on every run.
   const fleet = buildFleet(hostCount, modelsPerHost, rand);
   const requests = buildRequests(warmup + decisions, fleet, rand);
   const runMs = new Map<string, number>();
