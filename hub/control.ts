@@ -15,6 +15,7 @@ import type { FleetQueue } from "./queue.ts";
 import type { Registry } from "./registry.ts";
 import { historyRoutes } from "./history/api.ts";
 import type { History } from "./history/history.ts";
+import { DEFAULT_RAW_RETENTION_MS } from "./history/settings.ts";
 import type { Logger } from "./log.ts";
 
 /** What the control plane reads and changes. */
@@ -85,7 +86,7 @@ export function createControlApp(deps: ControlDeps): Hono {
       historyRoutes({
         db: history.db,
         ready: history.ready,
-        rawRetentionMs: deps.rawRetentionMs ?? 7 * 86_400_000,
+        rawRetentionMs: deps.rawRetentionMs ?? DEFAULT_RAW_RETENTION_MS,
         now,
         log: deps.log,
       }),

@@ -19,7 +19,7 @@ import { migrate } from "./migrate.ts";
 import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
 import { type Recorder, startRecorder } from "./recorder.ts";
-import { startRetention } from "./retention.ts";
+import { type RetentionJob, startRetention } from "./retention.ts";
 import type { HistoryConfig } from "./settings.ts";
 import type { RequestLogRow } from "./tables.ts";
 import { HistoryWriter, type WriterHealth } from "./writer.ts";
@@ -53,7 +53,7 @@ export async function startHistory(config: HistoryConfig, deps: HistoryDeps): Pr
     ? openPostgres(config.databaseUrl)
     : await openPglite(config.dataDir);
   let ready = false;
-  let retention: { stop(): Promise<void> } | null = null;
+  let retention: RetentionJob | null = null;
 
   const writer = new HistoryWriter({
     db,
@@ -94,7 +94,7 @@ export async function startHistory(config: HistoryConfig, deps: HistoryDeps): Pr
     flush: () => writer.flush(),
     async stop() {
       recorder.stop();
-      await (retention as { stop(): Promise<void> } | null)?.stop();
+      await retention?.stop();
       await writer.stop();
       await db.close();
     },

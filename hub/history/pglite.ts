@@ -11,17 +11,17 @@
 
 import type { Db, Queryable, Row } from "./db.ts";
 
-/** A message to the worker. */
-export type WorkerRequest =
-  & { id: number }
-  & (
-    | { op: "open"; dataDir: string }
-    | { op: "query"; text: string; params: readonly unknown[]; tx?: number }
-    | { op: "exec"; text: string; tx?: number }
-    | { op: "begin" }
-    | { op: "end"; tx: number; commit: boolean }
-    | { op: "close" }
-  );
+/** What can be asked of the worker. */
+type Operation =
+  | { op: "open"; dataDir: string }
+  | { op: "query"; text: string; params: readonly unknown[]; tx?: number }
+  | { op: "exec"; text: string; tx?: number }
+  | { op: "begin" }
+  | { op: "end"; tx: number; commit: boolean }
+  | { op: "close" };
+
+/** A message to the worker: an operation and the id its reply will carry. */
+export type WorkerRequest = { id: number } & Operation;
 
 /** The worker's answer to one message. */
 export type WorkerReply =
@@ -84,8 +84,7 @@ export async function openPglite(dir: string): Promise<Db> {
     pending.clear();
   };
 
-  // deno-lint-ignore no-explicit-any
-  const call = (message: any): Promise<unknown> => {
+  const call = (message: Operation): Promise<unknown> => {
     if (broken) return Promise.reject(broken);
     const id = nextId++;
     const waiter = Promise.withResolvers<unknown>();

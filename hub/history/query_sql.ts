@@ -12,6 +12,7 @@
 
 import { FleetError } from "../../shared/errors.ts";
 import { formatStep, type SeriesWindow, type Source, type TimeRange } from "./params.ts";
+import { DEFAULT_RAW_RETENTION_MS } from "./settings.ts";
 
 /** A series' group: what it is and what to call it. */
 export interface GroupRef {
@@ -26,9 +27,6 @@ export interface RetentionOptions {
   /** @default Date.now() */
   now?: number;
 }
-
-/** The raw retention when none is given. */
-export const DEFAULT_RAW_RETENTION_MS = 7 * 86_400_000;
 
 /** SQL parameters, numbered as a statement is built. */
 export class Params {

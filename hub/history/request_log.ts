@@ -64,6 +64,19 @@ class Ends {
   }
 }
 
+/** What is measured of a response of which no byte was sent. */
+function nothingSent(abandoned: boolean): Metered {
+  const empty = new Uint8Array(0);
+  return {
+    bytes: 0,
+    firstByteAt: null,
+    endedAt: performance.now(),
+    head: empty,
+    tail: empty,
+    abandoned,
+  };
+}
+
 /** Whole answers up to this size are read at once rather than passed through chunk by chunk. */
 const WHOLE_LIMIT = 8 * 1024 * 1024;
 
@@ -82,16 +95,7 @@ export async function meterResponse(
 ): Promise<Response> {
   const source = response.body;
   if (!source) {
-    const now = performance.now();
-    const empty = new Uint8Array(0);
-    onDone({
-      bytes: 0,
-      firstByteAt: null,
-      endedAt: now,
-      head: empty,
-      tail: empty,
-      abandoned: false,
-    });
+    onDone(nothingSent(false));
     return response;
   }
   const length = Number(response.headers.get("content-length") ?? 0);
@@ -105,16 +109,7 @@ export async function meterResponse(
     try {
       body = await response.bytes();
     } catch (error) {
-      const now = performance.now();
-      const empty = new Uint8Array(0);
-      onDone({
-        bytes: 0,
-        firstByteAt: null,
-        endedAt: now,
-        head: empty,
-        tail: empty,
-        abandoned: true,
-      });
+      onDone(nothingSent(true));
       throw error;
     }
     const now = performance.now();

@@ -35,6 +35,9 @@ export interface HistoryConfig {
 
 const DAY_MS = 86_400_000;
 
+/** How long raw rows are kept unless `history.retention` says otherwise. */
+export const DEFAULT_RAW_RETENTION_MS = 7 * DAY_MS;
+
 /** A PostgreSQL URL. The value is a secret: messages never repeat it. */
 function databaseUrl(value: unknown): string {
   if (typeof value !== "string") throw new Invalid("must be a string");
@@ -132,7 +135,7 @@ export function historyConfig(
     databaseUrl: values.databaseUrl ?? null,
     dataDir: values.dataDir ?? "./data",
     sampleIntervalMs: values.sampleIntervalMs ?? 10_000,
-    rawRetentionMs: values.rawRetentionMs ?? 7 * DAY_MS,
+    rawRetentionMs: values.rawRetentionMs ?? DEFAULT_RAW_RETENTION_MS,
     rollupRetentionMs: values.rollupRetentionMs ?? 90 * DAY_MS,
     bufferRows: values.bufferRows ?? 50_000,
   };
