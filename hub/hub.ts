@@ -8,9 +8,7 @@
 
 import { importFleetKey, newPacketCounters, type PacketCounters } from "../shared/discovery.ts";
 import { fleetToken } from "../shared/fleet_key.ts";
-import { dialectOf, errorResponse } from "../shared/dialect.ts";
 import { localUrl } from "../shared/http_url.ts";
-import { describe } from "../shared/ollama_convert.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
 import { createDataApp } from "./app.ts";
 import { Keyring } from "./auth.ts";
@@ -20,12 +18,11 @@ import { type Discovery, startDiscovery } from "./discovery.ts";
 import type { Grant } from "./dispatch.ts";
 import { Fleet } from "./fleet.ts";
 import { type History, startHistory } from "./history/history.ts";
-import { meterResponse, requestRow } from "./history/request_log.ts";
+import { withRequestLog } from "./history/request_log.ts";
 import { InFlightTable } from "./in_flight.ts";
 import { type Logger, quiet } from "./log.ts";
 import { FleetQueue } from "./queue.ts";
 import { Registry } from "./registry.ts";
-import { newTrace } from "./request_trace.ts";
 import { RunStats } from "./stats.ts";
 
 /** What {@link startHub} needs beside the configuration. */
@@ -85,22 +82,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     if (event.type === "reboot") log.info(`host "${event.host.name}" rebooted`);
   });
   inFlight.onEnd(() => queue.pump());
+  // Before anything runs: an embedded database another hub holds is a reason not to start.
+  const history = config.history.enabled
+    ? await startHistory(config.history, { registry, inFlight, log })
+    : null;
   // Time passes: probation ends, and a queued request's estimate of a busy host's wait grows.
   const ticker = setInterval(() => {
     registry.tick(Date.now());
     queue.pump();
   }, 1000);
-
-  // Before anything listens: an embedded database another hub holds is a reason not to start.
-  let history: History | null = null;
-  if (config.history.enabled) {
-    try {
-      history = await startHistory(config.history, { registry, inFlight, log });
-    } catch (error) {
-      clearInterval(ticker);
-      throw error;
-    }
-  }
 
   const keyring = apiKeysRequired(config) ? new Keyring(config.apiKeys) : null;
   const dataApp = createDataApp({
@@ -121,42 +111,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     rawRetentionMs: config.history.rawRetentionMs,
     log,
   });
-  const serveData = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
-    history ? logged(request, info, history) : dataApp.fetch(request, info);
-  // One row per request, written once its response has been sent; liveness probes are not logged.
-  const logged = async (
-    request: Request,
-    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-    history: History,
-  ): Promise<Response> => {
-    const startedAt = performance.now();
-    const time = Date.now();
-    const trace = newTrace();
-    const response = await dataApp.fetch(request, { completed: info.completed, trace });
-    const url = new URL(request.url);
-    if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
-      return response;
-    }
-    const length = request.headers.get("content-length");
-    const facts = {
-      time,
-      startedAt,
-      method: request.method,
-      endpoint: url.pathname,
-      client: info.remoteAddr.hostname,
-      bytesIn: length === null ? null : Number(length),
-    };
-    const answer = { status: response.status, contentType: response.headers.get("content-type") };
-    try {
-      return await meterResponse(response, (metered) => {
-        history.logRequest(requestRow(name, facts, trace, answer, metered));
-      });
-    } catch (error) {
-      // The host failed while sending a whole answer: say so in the endpoint's words.
-      const message = `the host failed while answering: ${describe(error)}`;
-      return errorResponse(dialectOf(url.pathname), 502, message);
-    }
-  };
+  // With history on, one row per request, queued once its response has been sent.
+  const serveData = history
+    ? withRequestLog(dataApp.fetch, { hub: name, record: history.logRequest })
+    : dataApp.fetch;
 
   const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
   let discovery: Discovery | null = null;

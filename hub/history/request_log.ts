@@ -3,12 +3,14 @@
  * unchanged while counting its bytes, timing its first and last chunk and keeping its first and
  * last few kilobytes; when the body ends (or the client hangs up) {@link requestRow} turns that,
  * the request and its {@link RequestTrace} into one `request_logs` row for the writer's queue.
- * Nothing here is awaited by the request.
+ * {@link withRequestLog} puts the two around the data plane. Nothing here waits for the database.
  *
  * @module
  */
 
-import type { RequestTrace } from "../request_trace.ts";
+import { dialectOf, errorResponse } from "../../shared/dialect.ts";
+import { describe } from "../../shared/ollama_convert.ts";
+import { newTrace, type RequestTrace } from "../request_trace.ts";
 import { uuidv7 } from "./ids.ts";
 import type { RequestLogRow } from "./tables.ts";
 import { parseUsage } from "./usage_parse.ts";
@@ -228,5 +230,51 @@ export function requestRow(
     load_ms: usage.loadMs === null ? null : round(usage.loadMs),
     bytes_in: request.bytesIn,
     bytes_out: metered.bytes,
+  };
+}
+
+/** The data plane's handler: `Deno.serve`'s info and the request's trace as Hono's `env`. */
+type DataPlane = (
+  request: Request,
+  env: { completed: Promise<void>; trace: RequestTrace },
+) => Response | Promise<Response>;
+
+/**
+ * `dataPlane` as a `Deno.serve` handler that logs each request: it gives the request a trace,
+ * meters the response, and hands `record` the row once the body has been sent or abandoned.
+ * Liveness probes (`GET` and `HEAD /`) are not logged.
+ */
+export function withRequestLog(
+  dataPlane: DataPlane,
+  options: { hub: string; record: (row: RequestLogRow) => void },
+): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
+  return async (request, info) => {
+    const startedAt = performance.now();
+    const time = Date.now();
+    const trace = newTrace();
+    const response = await dataPlane(request, { completed: info.completed, trace });
+    const url = new URL(request.url);
+    if (url.pathname === "/" && (request.method === "GET" || request.method === "HEAD")) {
+      return response;
+    }
+    const length = request.headers.get("content-length");
+    const facts: RequestFacts = {
+      time,
+      startedAt,
+      method: request.method,
+      endpoint: url.pathname,
+      client: info.remoteAddr.hostname,
+      bytesIn: length === null ? null : Number(length),
+    };
+    const answer = { status: response.status, contentType: response.headers.get("content-type") };
+    try {
+      return await meterResponse(response, (metered) => {
+        options.record(requestRow(options.hub, facts, trace, answer, metered));
+      });
+    } catch (error) {
+      // The host failed while sending a whole answer: say so in the endpoint's words.
+      const message = `the host failed while answering: ${describe(error)}`;
+      return errorResponse(dialectOf(url.pathname), 502, message);
+    }
   };
 }
