@@ -1,7 +1,8 @@
 /**
  * The rows the hub writes, and the one batched statement per table that writes them. A batch is
- * sent as a single `jsonb` parameter and expanded by `jsonb_to_recordset`, so a thousand rows cost
- * one round trip and one statement on either backend, with no parameter limit to hit.
+ * sent as a single `jsonb` parameter and expanded by `jsonb_to_recordset`, so a batch costs
+ * one round trip and one statement on either backend, however many rows, with no parameter limit
+ * to hit.
  *
  * Rows use the tables' column names; times are ISO strings.
  *
