@@ -49,6 +49,10 @@ export function createDataApp(deps: HubDeps): Hono<HubEnv> {
       return await next();
     }
     const result = await deps.keyring.check(c.req.raw.headers, path);
+    if (!result.ok && deps.keysOptional) {
+      c.set("apiKey", null);
+      return await next();
+    }
     if (!result.ok) return errorResponse(dialectOf(path), result.status, result.message);
     c.set("apiKey", result.key);
     if (c.env?.trace && result.key) c.env.trace.apiKey = result.key.name;

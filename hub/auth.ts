@@ -20,6 +20,8 @@ export interface ApiKeyEntry {
   hash: string;
   /** Model name patterns; absent means every model. */
   models?: readonly string[] | null;
+  /** The `api_keys` row of a key made on the dashboard; absent for the configuration's keys. */
+  id?: number;
 }
 
 /** The outcome of checking a request's credentials. */
@@ -46,13 +48,31 @@ export function presentedKey(headers: Headers, pathname: string): string | null 
   return null;
 }
 
-/** The hub's keys, by hash. */
+function byHash(entries: readonly ApiKeyEntry[]): Map<string, ApiKeyEntry> {
+  return new Map(entries.map((e) => [e.hash.toLowerCase(), e]));
+}
+
+/**
+ * The hub's keys, by hash, in memory: the configuration's, and the dashboard's once
+ * `accounts/key_store.ts` has loaded them. Checking a request touches no database.
+ */
 export class Keyring {
   #byHash: Map<string, ApiKeyEntry>;
+  #onUse: ((key: ApiKeyEntry) => void) | null = null;
 
   /** @param entries The configured keys. */
   constructor(entries: readonly ApiKeyEntry[]) {
-    this.#byHash = new Map(entries.map((e) => [e.hash.toLowerCase(), e]));
+    this.#byHash = byHash(entries);
+  }
+
+  /** Replaces every key at once: a key left out stops working with the next request. */
+  replace(entries: readonly ApiKeyEntry[]): void {
+    this.#byHash = byHash(entries);
+  }
+
+  /** Calls `listener` (which must not throw or block) with each key a request was let in with. */
+  onUse(listener: ((key: ApiKeyEntry) => void) | null): void {
+    this.#onUse = listener;
   }
 
   /** How many keys there are. */
@@ -72,6 +92,7 @@ export class Keyring {
     }
     const entry = this.#byHash.get(await hashApiKey(key));
     if (!entry) return { ok: false, status: 401, message: "invalid API key" };
+    this.#onUse?.(entry);
     return { ok: true, key: entry };
   }
 }

@@ -47,3 +47,18 @@ Deno.test("keyAllows() applies the model allow-list: names, name:* and *", () =>
   assert.ok(keyAllows(k(["llama3.2"]), modelKey("LLAMA3.2:latest")!));
   assert.ok(keyAllows(k(["*"]), llama));
 });
+
+Deno.test("Keyring.replace() swaps every key at once and onUse() hears each key let in", async () => {
+  const [old, fresh] = [newApiKey(), newApiKey()];
+  const ring = new Keyring([{ name: "old", hash: await hashApiKey(old) }]);
+  const used: string[] = [];
+  ring.onUse((key) => used.push(key.name));
+  const bearer = (key: string) => new Headers({ authorization: `Bearer ${key}` });
+  assert.ok((await ring.check(bearer(old), "/api/chat")).ok);
+  ring.replace([{ name: "fresh", hash: await hashApiKey(fresh), id: 7 }]);
+  assert.equal(ring.size, 1);
+  assert.equal((await ring.check(bearer(old), "/api/chat")).ok, false);
+  const ok = await ring.check(bearer(fresh), "/api/chat");
+  assert.equal(ok.ok && ok.key?.id, 7);
+  assert.deepEqual(used, ["old", "fresh"], "refused requests are not uses");
+});

@@ -1,14 +1,18 @@
 /**
  * The control plane (port 11400, loopback by default): the registry as JSON, operators' drain /
- * maintenance / resume, and health. The dashboard (issue #6) and history (issue #5) build on it;
- * until users and sessions exist it must stay on a private interface.
+ * maintenance / resume, and health. The dashboard (issue #6) and history (issue #5) build on it.
+ * Everything under `/api` passes the accounts guard first (sessions, CSRF, roles; see
+ * `accounts/guard.ts`); without a database there are no accounts, and the control plane must
+ * then stay on a private interface.
  *
  * @module
  */
 
 import { Hono } from "hono";
 import { FleetError, toErrorBody } from "../shared/errors.ts";
-import type { HostRecord } from "./host.ts";
+import { CORRAL_VERSION } from "../shared/version.ts";
+import { type Accounts, type AccountsEnv, openAccounts } from "./accounts/accounts.ts";
+import { hostView } from "./host_view.ts";
 import type { AdminState } from "./host_status.ts";
 import type { InFlightTable } from "./in_flight.ts";
 import type { FleetQueue } from "./queue.ts";
@@ -17,6 +21,10 @@ import { historyRoutes } from "./history/api.ts";
 import type { History } from "./history/history.ts";
 import { DEFAULT_RAW_RETENTION_MS } from "./history/settings.ts";
 import type { Logger } from "./log.ts";
+import { dashboardRoutes } from "./dashboard.ts";
+import { type LiveFeed, liveRoutes } from "./live.ts";
+import { modelControlRoutes, type ModelRoutesDeps } from "./model_routes.ts";
+import type { SettingsView } from "../shared/dashboard.ts";
 
 /** What the control plane reads and changes. */
 export interface ControlDeps {
@@ -31,31 +39,16 @@ export interface ControlDeps {
   log?: Logger;
   /** @default Date.now */
   now?: () => number;
-}
-
-/** A host as the control plane shows it (the router's maps become lists). */
-export function hostView(host: HostRecord, inFlight: InFlightTable) {
-  const { route, snapshot } = host;
-  return {
-    id: host.id,
-    name: host.name,
-    kind: host.kind,
-    url: host.url,
-    source: host.source,
-    status: host.status,
-    since: host.since,
-    reason: host.reason,
-    lastSeen: host.lastSeen,
-    inFlight: inFlight.total(host.id),
-    loaded: snapshot?.ollama.loaded.map((m) => m.name) ?? [],
-    models: snapshot?.ollama.models.map((m) => m.name) ?? [],
-    freeVram: route.freeVram,
-    totalVram: route.totalVram,
-    hot: route.hot,
-    lowMemory: route.lowMemory,
-    diskFull: route.diskFull,
-    snapshot,
-  };
+  /** Users, sessions and API keys. @default no accounts: everyone is an admin */
+  accounts?: Accounts;
+  /** The dashboard's live event stream, `GET /api/events`. */
+  live?: LiveFeed;
+  /** Pulls and model actions: `/api/models/*`, `/api/pulls`. */
+  models?: ModelRoutesDeps;
+  /** `GET /api/settings`. */
+  settings?: () => Promise<SettingsView>;
+  /** Where the built dashboard is. @default `web/dist` */
+  dashboard?: URL;
 }
 
 const ACTIONS: Record<string, AdminState> = {
@@ -65,9 +58,12 @@ const ACTIONS: Record<string, AdminState> = {
 };
 
 /** Builds the control-plane app. */
-export function createControlApp(deps: ControlDeps): Hono {
+export function createControlApp(deps: ControlDeps): Hono<AccountsEnv> {
   const { registry, inFlight, queue, now = Date.now } = deps;
-  const app = new Hono();
+  const accounts = deps.accounts ?? openAccounts([], { name: "corral", version: CORRAL_VERSION });
+  const app = new Hono<AccountsEnv>();
+  app.use("/api/*", accounts.guard);
+  app.route("/api", accounts.routes);
   app.get("/healthz", (c) => {
     const hosts = registry.records();
     const online = hosts.filter((h) => h.status === "online" || h.status === "degraded").length;
@@ -92,6 +88,11 @@ export function createControlApp(deps: ControlDeps): Hono {
       }),
     );
   }
+  if (deps.live) app.route("/api", liveRoutes(deps.live));
+  if (deps.models) app.route("/api", modelControlRoutes(deps.models));
+  const { settings } = deps;
+  if (settings) app.get("/api/settings", async (c) => c.json(await settings()));
+  app.route("/", dashboardRoutes(deps.dashboard));
   app.get(
     "/api/hosts",
     (c) => c.json({ hosts: registry.records().map((h) => hostView(h, inFlight)) }),

@@ -10,8 +10,14 @@ import { importFleetKey, newPacketCounters, type PacketCounters } from "../share
 import { fleetToken } from "../shared/fleet_key.ts";
 import { localUrl } from "../shared/http_url.ts";
 import { CORRAL_VERSION } from "../shared/version.ts";
+import { type Accounts, openAccounts, startAccounts } from "./accounts/accounts.ts";
 import { createDataApp } from "./app.ts";
 import { Keyring } from "./auth.ts";
+import { LiveFeed } from "./live.ts";
+import { ModelActions } from "./model_actions.ts";
+import { PullJobs } from "./pull_jobs.ts";
+import { settingsView } from "./settings_view.ts";
+import { Sparks } from "./sparks.ts";
 import { apiKeysRequired, type HubConfig } from "./config.ts";
 import { createControlApp } from "./control.ts";
 import { type Discovery, startDiscovery } from "./discovery.ts";
@@ -46,6 +52,8 @@ export interface RunningHub extends AsyncDisposable {
   registry: Registry;
   /** The history store, or `null` when history is off. */
   history: History | null;
+  /** Users, sessions and dashboard API keys (none without history). */
+  accounts: Accounts;
   packets: PacketCounters;
   /** The name shown to clients and agents. */
   name: string;
@@ -92,8 +100,22 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     queue.pump();
   }, 1000);
 
-  const keyring = apiKeysRequired(config) ? new Keyring(config.apiKeys) : null;
-  const dataApp = createDataApp({
+  // Keys are looked at even when not required: a known key is named and held to its allow-list.
+  const keysRequired = apiKeysRequired(config);
+  const keyring = new Keyring(config.apiKeys);
+  // Accounts live in the history database; without it the control plane is open (loopback).
+  const hubInfo = { name, version: CORRAL_VERSION };
+  const accounts = history
+    ? await startAccounts({
+      db: history.db,
+      ready: history.ready,
+      log,
+      configKeys: config.apiKeys,
+      keyring,
+      hub: hubInfo,
+    })
+    : openAccounts(config.apiKeys, hubInfo);
+  const dataDeps = {
     registry,
     inFlight,
     queue,
@@ -101,8 +123,16 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     token,
     retries: config.retries,
     fleet,
-    keyring,
-  });
+  };
+  const dataApp = createDataApp({ ...dataDeps, keyring, keysOptional: !keysRequired });
+  // The dashboard's pulls and model actions go through the data plane's own routes, as an admin:
+  // no client key is asked for.
+  const internal = createDataApp({ ...dataDeps, keyring: null });
+  const dataFetch = async (request: Request) => await internal.fetch(request);
+  const sparks = new Sparks(registry);
+  const pulls = new PullJobs({ dataFetch });
+  const live = new LiveFeed({ registry, inFlight, queue, sparks, pulls, hub: hubInfo });
+  let urls = { data: "", control: "" };
   const controlApp = createControlApp({
     registry,
     inFlight,
@@ -110,6 +140,18 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     history,
     rawRetentionMs: config.history.rawRetentionMs,
     log,
+    accounts,
+    live,
+    models: { registry, pulls, actions: new ModelActions({ registry, dataFetch }) },
+    settings: () =>
+      settingsView({
+        config,
+        name,
+        fleetKey,
+        dataUrl: urls.data,
+        controlUrl: urls.control,
+        backend: history?.db.backend ?? null,
+      }),
   });
   // With history on, one row per request, queued once its response has been sent.
   const serveData = history
@@ -124,7 +166,12 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       clearInterval(ticker);
       fleet.stop();
       await discovery?.stop();
+      // Open event streams would hold the servers' shutdown up.
+      live.stop();
+      sparks.stop();
+      await pulls.stop();
       await Promise.all(servers.map((s) => s.shutdown()));
+      await accounts.stop();
       await history?.stop();
     })();
   try {
@@ -156,23 +203,32 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     }
     const url = localUrl(data.addr.hostname, data.addr.port);
     const controlUrl = localUrl(control.addr.hostname, control.addr.port);
+    urls = { data: url, control: controlUrl };
     log.info(
       `corral-hub ${CORRAL_VERSION} "${name}": Ollama and OpenAI APIs on ${url}, control plane ` +
         `on ${controlUrl}` +
         (discovery ? `, discovering agents on UDP ${discovery.port}` : ", discovery off"),
     );
-    if (keyring && keyring.size === 0) {
+    if (keysRequired && keyring.size === 0) {
       log.warn(
         "the data plane is reachable from other machines and no API key is configured: every " +
-          "request will be refused; add api_keys (deno task hub keys new) or set open_api: true",
+          "request will be refused; add api_keys (deno task hub keys new)" +
+          (accounts.enabled ? ", create a key on the dashboard," : "") + " or set open_api: true",
       );
     }
+    accounts.onSetupToken((token) =>
+      log.info(
+        `open ${controlUrl}/setup?token=${token} to create the first admin ` +
+          "(or: deno task fleet users add <name>)",
+      )
+    );
     return {
       url,
       controlUrl,
       discoveryPort: discovery?.port ?? null,
       registry,
       history,
+      accounts,
       packets,
       name,
       stop,

@@ -8,6 +8,8 @@
  */
 
 import { parseArgs } from "node:util";
+import { randomToken } from "../hub/accounts/sessions.ts";
+import type { RunningHub } from "../hub/hub.ts";
 import { log } from "../hub/log.ts";
 import { DEMO_HOSTS, type DemoFleet, startDemoFleet } from "./demo_fleet.ts";
 
@@ -97,6 +99,29 @@ try {
   throw error;
 }
 
+/**
+ * The dashboard's line: with history, the user `admin` gets a new random password on every start
+ * (made, or reset); without it the control plane has no accounts.
+ */
+async function dashboardLine(hub: RunningHub): Promise<string> {
+  if (!hub.accounts.enabled) {
+    return `Dashboard: ${hub.controlUrl}  (open to anyone who reaches it: no accounts without history)`;
+  }
+  const deadline = Date.now() + 30_000;
+  while (!hub.history?.ready() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const password = randomToken().slice(0, 20);
+  try {
+    await hub.accounts.ensureUser({ username: "admin", password, role: "admin" });
+  } catch (error) {
+    return `Dashboard: ${hub.controlUrl}  (cannot create the user admin: ${
+      (error as Error).message
+    })`;
+  }
+  return `Dashboard: ${hub.controlUrl}  user admin, password ${password}`;
+}
+
 const url = fleet.hub.url;
 const lines = fleet.hosts.map(({ spec, sim }) => {
   const gpus = sim.sim.profile.gpus.map((g) => g.name).join(" + ") || "CPU only";
@@ -119,7 +144,7 @@ Point any Ollama or OpenAI client at the hub:
   new OpenAI({ baseURL: "${url}/v1", apiKey: "any" })   # openai-node
 
 Every answer says where it ran: X-Corral-Host and X-Corral-Route headers.
-The fleet as the hub sees it: curl ${fleet.hub.controlUrl}/api/hosts
+${await dashboardLine(fleet.hub)}
 
 Press Ctrl-C to stop.`);
 

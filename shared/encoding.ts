@@ -8,7 +8,12 @@
 /** The SHA-256 of `text` (UTF-8), as lower-case hex. */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return encodeHex(new Uint8Array(digest));
+}
+
+/** Bytes as lower-case hex. */
+export function encodeHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Base64url without padding (RFC 4648 §5). */

@@ -10,6 +10,9 @@
 export type ErrorCode =
   | "BAD_REQUEST"
   | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "CONFLICT"
+  | "TOO_MANY_REQUESTS"
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "OLLAMA_UNREACHABLE"

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type SignedIn, signIn } from "../hub/accounts/testing.ts";
 import { loadHubConfig } from "../hub/config.ts";
 import { type RunningHub, startHub } from "../hub/hub.ts";
 import { type ProfileInput, resolveProfile } from "../scripts/sim/profile.ts";
@@ -107,6 +108,17 @@ export async function startTestHub(settings: Record<string, unknown>): Promise<R
     }),
   });
   return await startHub(config, { fleetKey: config.fleetKey });
+}
+
+/**
+ * Creates (or resets) the user `admin` with a random password on a hub with history on, once its
+ * database is ready, and logs in: the answer's `fetch` carries the session cookie and CSRF token.
+ */
+export async function loginAdmin(hub: RunningHub): Promise<SignedIn> {
+  await waitFor("the hub's database", () => hub.history?.ready() ?? false, 30_000);
+  const password = `pw-${crypto.randomUUID()}`;
+  await hub.accounts.ensureUser({ username: "admin", password, role: "admin" });
+  return await signIn(hub.controlUrl, "admin", password);
 }
 
 /** A simulated host running in its own process (`tests/_fleet_host.ts`), to be killed outright. */

@@ -11,7 +11,7 @@ import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { hashApiKey, newApiKey } from "../hub/auth.ts";
 import { startDemoFleet } from "../scripts/demo_fleet.ts";
-import { randomPort, spawnFleetHost, startTestHub, waitFor } from "./_utils.ts";
+import { loginAdmin, randomPort, spawnFleetHost, startTestHub, waitFor } from "./_utils.ts";
 
 interface RequestView {
   apiKey: string | null;
@@ -52,8 +52,8 @@ Deno.test({
     });
     const { hub } = fleet;
     const history = hub.history!;
-    const api = (path: string) =>
-      fetch(`${hub.controlUrl}/api/history${path}`).then((r) => r.json());
+    const admin = await loginAdmin(hub);
+    const api = (path: string) => admin.fetch(`/api/history${path}`).then((r) => r.json());
     const ollama = new Ollama({ host: hub.url, headers: { authorization: `Bearer ${key}` } });
     const openai = new OpenAI({ baseURL: `${hub.url}/v1`, apiKey: key });
 
@@ -208,7 +208,8 @@ Deno.test({
       await waitFor("phoenix back online", () => status() === "online", 10_000);
 
       await hub.history!.flush();
-      const response = await fetch(`${hub.controlUrl}/api/history/server-events?host=phoenix`);
+      const admin = await loginAdmin(hub);
+      const response = await admin.fetch("/api/history/server-events?host=phoenix");
       const { events } = await response.json() as {
         events: { event: string; previous: string | null; host: { name: string } }[];
       };

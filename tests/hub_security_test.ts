@@ -140,6 +140,34 @@ Deno.test("API keys: required off loopback, checked in each dialect, never passe
   }
 });
 
+Deno.test("an open API (loopback) still names a known key and holds it to its allow-list", async () => {
+  await using sim = startTestSim({ profile: { preload: ["llama3.2:3b"] }, speed: 200 });
+  await sim.sim.preload();
+  const carol = newApiKey();
+  await using hub = await startTestHub({
+    insecure: true,
+    discovery: { enabled: false },
+    ollama: [{ url: sim.url, name: "box" }],
+    api_keys: [{ name: "carol", hash: await hashApiKey(carol), models: ["qwen3:*"] }],
+  });
+  await waitFor("the Ollama server online", () => hub.registry.find("box")?.status === "online");
+  const chat = {
+    model: "llama3.2:3b",
+    messages: [{ role: "user" as const, content: "Hi" }],
+    options: { num_predict: 2 },
+  };
+  // No key, or one the hub does not know (OpenAI clients must send something): served.
+  assert.equal((await new Ollama({ host: hub.url }).chat(chat)).done, true);
+  const any = new OpenAI({ baseURL: `${hub.url}/v1`, apiKey: "any", maxRetries: 0 });
+  assert.equal((await any.chat.completions.create(chat)).object, "chat.completion");
+  // A known key keeps its limits even where keys are not required.
+  const limited = new Ollama({ host: hub.url, headers: { authorization: `Bearer ${carol}` } });
+  await assert.rejects(
+    limited.chat(chat),
+    (e: Error & { status_code?: number }) => e.status_code === 403,
+  );
+});
+
 Deno.test("bad input gets Ollama's own answers, in each API's format", async (t) => {
   await using sim = startTestSim({ profile: { preload: ["llama3.2:3b"] }, speed: 200 });
   await using hub = await startTestHub({

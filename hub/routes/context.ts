@@ -20,8 +20,14 @@ import type { RequestTrace } from "../request_trace.ts";
 /** The data plane's dependencies. */
 export interface HubDeps extends DispatchDeps {
   fleet: Fleet;
-  /** The client keys; `null` when the API is open. */
+  /** The client keys; `null` when no key is ever looked at. */
   keyring: Keyring | null;
+  /**
+   * When the API is open (loopback or `open_api`), a key is not required: a known key is still
+   * named in the request log and held to its model allow-list, and anything else (clients that
+   * send `apiKey: "any"`) is let through as no key. @default false
+   */
+  keysOptional?: boolean;
 }
 
 /**

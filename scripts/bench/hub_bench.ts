@@ -114,12 +114,11 @@ export async function startHubProcess(
   while (performance.now() < deadline) {
     if (child.exited) throw new Error(`The hub "${name}" exited at start:\n${child.output()}`);
     try {
-      const response = await fetch(`http://127.0.0.1:${controlPort}/api/hosts`);
-      const { hosts } = await response.json() as {
-        hosts: { status: string; loaded: string[] }[];
-      };
-      seen = JSON.stringify(hosts.map((h) => [h.status, h.loaded]));
-      if (hosts[0]?.status === "online" && hosts[0].loaded.includes(MODEL)) {
+      // The merged /api/ps of the data plane: the control plane may need a login.
+      const response = await fetch(`http://127.0.0.1:${port}/api/ps`);
+      const { models } = await response.json() as { models: { name: string }[] };
+      seen = JSON.stringify(models.map((m) => m.name));
+      if (models.some((m) => m.name === MODEL)) {
         return { child, url: `http://127.0.0.1:${port}` };
       }
     } catch {

@@ -7,6 +7,7 @@
  * deno task bench --only hub --requests 4000 --streams 20
  * deno task bench --only history --days 7 --hosts 20
  * deno task bench --only router
+ * deno task bench --only dashboard --hosts 50 --seconds 20
  * ```
  *
  * Progress goes to standard error, the report to standard output.
@@ -16,6 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { AGENT_BENCH_DEFAULTS, agentBench } from "./agent_bench.ts";
+import { DASHBOARD_BENCH_DEFAULTS, dashboardBench } from "./dashboard_bench.ts";
 import {
   HISTORY_BENCH_DEFAULTS,
   HISTORY_PARTS,
@@ -29,7 +31,7 @@ import { simBench } from "./sim_bench.ts";
 const HELP = `Usage: deno task bench [options]
 
 Options:
-  --only NAME        run one benchmark: sim, agent, hub, history or router (default: all)
+  --only NAME        run one benchmark: sim, agent, hub, history, router or dashboard (default: all)
   --warmup S         agent: seconds before the steady-state window (default ${AGENT_BENCH_DEFAULTS.warmupSeconds})
   --window S         agent: seconds of steady-state sampling (default ${AGENT_BENCH_DEFAULTS.windowSeconds})
   --requests N       agent, hub and history: requests per path (per hub for history) and concurrency
@@ -37,9 +39,11 @@ Options:
   --streams N        agent and hub: streamed generates per path, 0 to skip
                      (default ${AGENT_BENCH_DEFAULTS.streams} for the agent, ${HUB_BENCH_DEFAULTS.streams} for the hub)
   --rows N           history: request rows written in one burst (default ${HISTORY_BENCH_DEFAULTS.burstRows})
-  --seconds S        history: seconds of writes at ${HISTORY_BENCH_DEFAULTS.sustainedRate} rows/s (default ${HISTORY_BENCH_DEFAULTS.sustainedSeconds})
+  --seconds S        history: seconds of writes at ${HISTORY_BENCH_DEFAULTS.sustainedRate} rows/s (default ${HISTORY_BENCH_DEFAULTS.sustainedSeconds});
+                     dashboard: seconds the big fleet's page is watched (default ${DASHBOARD_BENCH_DEFAULTS.seconds})
   --days N           history: days of generated history to query (default ${HISTORY_BENCH_DEFAULTS.days})
-  --hosts N          history: hosts in the generated fleet (default ${HISTORY_BENCH_DEFAULTS.hosts})
+  --hosts N          history: hosts in the generated fleet (default ${HISTORY_BENCH_DEFAULTS.hosts});
+                     dashboard: hosts in the big fleet (default ${DASHBOARD_BENCH_DEFAULTS.hosts})
   --parts LIST       history: some of ${HISTORY_PARTS.join(",")} (default all)
   --decisions N      router: timed routing decisions (default 200000)
   -h, --help         this help`;
@@ -76,10 +80,10 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-const BENCHES = ["sim", "agent", "hub", "history", "router"] as const;
+const BENCHES = ["sim", "agent", "hub", "history", "router", "dashboard"] as const;
 type Bench = typeof BENCHES[number];
 if (values.only !== undefined && !(BENCHES as readonly string[]).includes(values.only)) {
-  fail(`--only must be sim, agent, hub, history or router, not ${JSON.stringify(values.only)}`);
+  fail(`--only must be one of ${BENCHES.join(", ")}, not ${JSON.stringify(values.only)}`);
 }
 const runs = (bench: Bench) => values.only === undefined || values.only === bench;
 function count(name: string, value: string | undefined, min: number): number | undefined {
@@ -118,6 +122,10 @@ const historyOptions = defined({
   parts: parts(values.parts),
 });
 const decisions = count("decisions", values.decisions, 1);
+const dashboardOptions = defined({
+  hosts: count("hosts", values.hosts, 1),
+  seconds: count("seconds", values.seconds, 1),
+});
 
 // Deno wants --allow-all for /proc/cpuinfo; lscpu says the same under --allow-run.
 const lscpu = await new Deno.Command("lscpu", { stdout: "piped", stderr: "null" }).output()
@@ -133,6 +141,7 @@ if (runs("sim")) sections.push(simBench);
 if (runs("agent")) sections.push(() => agentBench(agentOptions));
 if (runs("hub")) sections.push(() => hubBench(hubOptions));
 if (runs("history")) sections.push(() => historyBench(historyOptions));
+if (runs("dashboard")) sections.push(() => dashboardBench(dashboardOptions));
 // Last, alone: nothing else runs in the process while route() is timed.
 if (runs("router")) sections.push(() => routerBenchReport(runRouterBench({ decisions })));
 for (const [i, section] of sections.entries()) {
