@@ -11,7 +11,7 @@
  */
 
 import { encodeBase64Url, sha256Hex } from "../shared/encoding.ts";
-import { modelKey } from "../shared/model_name.ts";
+import { modelKey, parseModelName } from "../shared/model_name.ts";
 
 /** One client key, as configured: a name, the key's hash, and which models it may use. */
 export interface ApiKeyEntry {
@@ -95,6 +95,13 @@ export class Keyring {
     this.#onUse?.(entry);
     return { ok: true, key: entry };
   }
+}
+
+/** Whether `pattern` is one {@link keyAllows} understands: a model name, `NAME:*` or `*`. */
+export function isModelPattern(pattern: string): boolean {
+  if (pattern === "*") return true;
+  const name = pattern.endsWith(":*") ? pattern.slice(0, -2) : pattern;
+  return !name.includes("*") && parseModelName(name) !== undefined;
 }
 
 /** Whether `pattern` (a name, `name:*` or `*`) covers the model with key `model`. */

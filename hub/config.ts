@@ -38,6 +38,7 @@ import {
   url,
 } from "../shared/config_fields.ts";
 import { DISCOVERY_PORT } from "../shared/discovery.ts";
+import { isModelPattern } from "./auth.ts";
 import {
   HISTORY_FIELDS,
   HISTORY_HELP,
@@ -45,7 +46,6 @@ import {
   historyConfig,
   type HistoryFlag,
 } from "./history/settings.ts";
-import { parseModelName } from "../shared/model_name.ts";
 
 export type { ListenAddress };
 
@@ -232,9 +232,7 @@ function keyHash(value: unknown): string {
 
 function modelPattern(value: unknown): string {
   const pattern = text(value);
-  // What hub/auth.ts matches: every model, every tag of one model, or one model.
-  const name = pattern.endsWith(":*") ? pattern.slice(0, -2) : pattern;
-  if (pattern !== "*" && (name.includes("*") || !parseModelName(name))) {
+  if (!isModelPattern(pattern)) {
     throw new Invalid(`must be a model name, NAME:* or *, not "${pattern}"`);
   }
   return pattern;

@@ -9,8 +9,7 @@
 
 import type { ApiKeyView, CreatedApiKey, NewApiKey } from "../../shared/dashboard.ts";
 import { FleetError } from "../../shared/errors.ts";
-import { parseModelName } from "../../shared/model_name.ts";
-import { type ApiKeyEntry, hashApiKey, newApiKey } from "../auth.ts";
+import { type ApiKeyEntry, hashApiKey, isModelPattern, newApiKey } from "../auth.ts";
 import type { ApiKey } from "../config.ts";
 import type { Queryable } from "../history/db.ts";
 import { isUniqueViolation, type User } from "./users.ts";
@@ -23,8 +22,7 @@ function bad(message: string): FleetError {
 export function parseModelPattern(value: unknown): string {
   if (typeof value !== "string") throw bad("models must be a list of strings");
   const pattern = value.trim();
-  const name = pattern.endsWith(":*") ? pattern.slice(0, -2) : pattern;
-  if (pattern !== "*" && (name.includes("*") || !parseModelName(name))) {
+  if (!isModelPattern(pattern)) {
     throw bad(`models: must be a model name, NAME:* or *, not "${pattern.slice(0, 100)}"`);
   }
   return pattern;
