@@ -30,7 +30,7 @@ import {
   parseWindow,
   type QueryParams,
 } from "./params.ts";
-import type { ModelEventKind, ServerEventKind } from "./tables.ts";
+import type { ModelEventKind, ServerEventKind } from "../../shared/history_api.ts";
 import { usage, USAGE_BY } from "./usage_queries.ts";
 
 /** What the history API reads. */

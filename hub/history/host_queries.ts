@@ -10,12 +10,7 @@ import { FleetError } from "../../shared/errors.ts";
 import type { Queryable } from "./db.ts";
 import type { TimeRange } from "./params.ts";
 import { inWindow, ms, Params } from "./query_sql.ts";
-
-/** A host as history names it. */
-export interface HostRef {
-  id: string;
-  name: string;
-}
+import type { Facets, HistoryHost, HostRef } from "../../shared/history_api.ts";
 
 /**
  * Finds the hosts a `host` filter means: the host with that id, else every host that has (or had)
@@ -45,33 +40,13 @@ export async function hostNames(
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** A host as history knows it; times are epoch ms. */
-export interface HostView {
-  id: string;
-  name: string;
-  kind: "agent" | "ollama";
-  url: string;
-  status: string;
-  hostname: string | null;
-  os: string | null;
-  kernel: string | null;
-  arch: string | null;
-  cpuModel: string | null;
-  bootId: string | null;
-  agentVersion: string | null;
-  ollamaVersion: string | null;
-  gpus: unknown[];
-  firstSeen: number;
-  lastSeen: number;
-}
-
 /** Every host any hub has seen, by name. */
-export async function hosts(db: Queryable): Promise<HostView[]> {
+export async function hosts(db: Queryable): Promise<HistoryHost[]> {
   const rows = await db.query("SELECT * FROM servers ORDER BY name, id");
   return rows.map((r) => ({
     id: String(r.id),
     name: String(r.name),
-    kind: r.kind as HostView["kind"],
+    kind: r.kind as HistoryHost["kind"],
     url: String(r.url),
     status: String(r.status),
     hostname: r.hostname as string | null,
@@ -86,13 +61,6 @@ export async function hosts(db: Queryable): Promise<HostView[]> {
     firstSeen: ms(r.first_seen),
     lastSeen: ms(r.last_seen),
   }));
-}
-
-/** The values the dashboard's filters offer for a range. */
-export interface Facets {
-  models: string[];
-  hosts: HostRef[];
-  keys: string[];
 }
 
 /**

@@ -8,10 +8,20 @@
 
 import { FleetError } from "../../shared/errors.ts";
 import type { Queryable, Row } from "./db.ts";
-import { type HostRef, resolveHosts } from "./host_queries.ts";
+import { resolveHosts } from "./host_queries.ts";
 import { type Cursor, encodeCursor, type StatusFilter, type TimeRange } from "./params.ts";
 import { ms, Params } from "./query_sql.ts";
-import type { ModelEventKind, ServerEventKind } from "./tables.ts";
+import type {
+  HostRef,
+  ModelEventKind,
+  ModelEventPage,
+  ModelEventView,
+  RequestPage,
+  RequestView,
+  ServerEventKind,
+  ServerEventPage,
+  ServerEventView,
+} from "../../shared/history_api.ts";
 
 /** Which page of a newest-first list to read. */
 export interface PageOptions {
@@ -67,20 +77,6 @@ async function hostCondition(db: Queryable, p: Params, host: string | undefined)
   return [`x.server_id = ANY(${p.add(ids)}::text[])`];
 }
 
-/** A model event, as the API shows it; `time` is epoch ms. */
-export interface ModelEventView {
-  id: string;
-  time: number;
-  host: HostRef;
-  model: string;
-  event: ModelEventKind;
-  digest: string | null;
-  size: number | null;
-  sizeVram: number | null;
-  loadedMs: number | null;
-  detail: string | null;
-}
-
 /** What {@link modelEvents} reads. */
 export interface ModelEventOptions extends PageOptions {
   host?: string;
@@ -92,7 +88,7 @@ export interface ModelEventOptions extends PageOptions {
 export async function modelEvents(
   db: Queryable,
   options: ModelEventOptions,
-): Promise<{ events: ModelEventView[]; next: string | null }> {
+): Promise<ModelEventPage> {
   const p = new Params();
   const where = pageWhere(p, options);
   where.push(...await hostCondition(db, p, options.host));
@@ -117,16 +113,6 @@ export async function modelEvents(
   return { events: items, next };
 }
 
-/** A host's event, as the API shows it; `time` is epoch ms. */
-export interface ServerEventView {
-  id: string;
-  time: number;
-  host: HostRef;
-  event: ServerEventKind;
-  previous: string | null;
-  detail: string | null;
-}
-
 /** What {@link serverEvents} reads. */
 export interface ServerEventOptions extends PageOptions {
   host?: string;
@@ -137,7 +123,7 @@ export interface ServerEventOptions extends PageOptions {
 export async function serverEvents(
   db: Queryable,
   options: ServerEventOptions,
-): Promise<{ events: ServerEventView[]; next: string | null }> {
+): Promise<ServerEventPage> {
   const p = new Params();
   const where = pageWhere(p, options);
   where.push(...await hostCondition(db, p, options.host));
@@ -155,32 +141,6 @@ export async function serverEvents(
     }),
   );
   return { events: items, next };
-}
-
-/** A logged request, as the API shows it; `time` is epoch ms. */
-export interface RequestView {
-  id: string;
-  time: number;
-  hub: string;
-  apiKey: string | null;
-  client: string | null;
-  method: string;
-  endpoint: string;
-  model: string | null;
-  host: HostRef | null;
-  route: string | null;
-  attempts: number;
-  queuedMs: number | null;
-  status: number;
-  error: string | null;
-  stream: boolean | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  ttfbMs: number | null;
-  durationMs: number | null;
-  loadMs: number | null;
-  bytesIn: number | null;
-  bytesOut: number | null;
 }
 
 function requestView(r: Row): RequestView {
@@ -233,7 +193,7 @@ function statusCondition(p: Params, status: StatusFilter): string {
 export async function requests(
   db: Queryable,
   options: RequestOptions,
-): Promise<{ requests: RequestView[]; next: string | null }> {
+): Promise<RequestPage> {
   const p = new Params();
   const where = pageWhere(p, options);
   where.push(...await hostCondition(db, p, options.host));

@@ -6,12 +6,14 @@
  * @module
  */
 
+import type { MetricUnit } from "../../shared/history_api.ts";
+
 /** A metric: its name in the API and `metric_rollups`, and how to compute it from a sample row. */
 export interface MetricColumn {
   name: string;
   /** SQL over one row of the sample table; NULL when the sample lacks it. */
   sql: string;
-  unit: "%" | "°C" | "bytes" | "W" | "";
+  unit: MetricUnit;
 }
 
 /** Per-host metrics, from `system_metrics`. */

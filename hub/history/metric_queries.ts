@@ -10,49 +10,30 @@
 
 import { FleetError } from "../../shared/errors.ts";
 import type { Queryable, Row } from "./db.ts";
-import { hostNames, type HostRef, resolveHosts } from "./host_queries.ts";
+import { hostNames, resolveHosts } from "./host_queries.ts";
 import { GPU_METRICS, HOST_GPU, HOST_METRICS, type MetricColumn } from "./metric_columns.ts";
-import { type SeriesWindow, type Source, sourceFor, type TimeRange } from "./params.ts";
+import { type SeriesWindow, sourceFor, type TimeRange } from "./params.ts";
 import {
   bucket,
   checkRetention,
-  type GroupRef,
   inWindow,
   Params,
   type RetentionOptions,
   seconds,
 } from "./query_sql.ts";
-import { type AlignedData, alignSeries, type BucketRow, columnsOf } from "./series.ts";
-
-/** A table of metric series: `columns` names `data`'s columns, `"time"` first. */
-export interface MetricTable {
-  columns: string[];
-  data: AlignedData;
-}
-
-/** One GPU's series. */
-export interface GpuSeries extends MetricTable {
-  index: number;
-  name: string | null;
-  uuid: string | null;
-}
+import { alignSeries, type BucketRow, columnsOf } from "./series.ts";
+import type {
+  FleetMetricResult,
+  GpuSeries,
+  HostMetricsResult,
+  MetricTable,
+} from "../../shared/history_api.ts";
 
 /** What {@link hostMetrics} reads. */
 export interface HostMetricsOptions extends RetentionOptions {
   /** A host id or name. */
   host: string;
   window: SeriesWindow;
-}
-
-/** A host's metric series, the `/metrics` body. */
-export interface HostMetricsResult {
-  host: HostRef;
-  from: number;
-  to: number;
-  step: number;
-  source: Source;
-  system: MetricTable;
-  gpus: GpuSeries[];
 }
 
 function gauges(metrics: readonly MetricColumn[]): Record<string, "gauge"> {
@@ -195,19 +176,6 @@ export interface FleetMetricOptions extends RetentionOptions {
   window: SeriesWindow;
   /** The most hosts returned, by name. @default 100 */
   limit?: number;
-}
-
-/** One metric across hosts, the `/fleet-metrics` body. */
-export interface FleetMetricResult {
-  metric: string;
-  unit: MetricColumn["unit"];
-  from: number;
-  to: number;
-  step: number;
-  source: Source;
-  groups: GroupRef[];
-  omitted: number;
-  data: AlignedData;
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 
 import type { DiskModel, LoadedModel } from "../../shared/protocol.ts";
-import type { ModelEventKind } from "./tables.ts";
+import type { ModelEventKind } from "../../shared/history_api.ts";
 
 /** A model loaded on the host, and when the hub saw it load (`null`: it was there first). */
 interface Loaded {

@@ -8,6 +8,7 @@
 
 import { FleetError } from "../../shared/errors.ts";
 import { encodeBase64Url } from "../../shared/encoding.ts";
+import type { Source } from "../../shared/history_api.ts";
 
 /** A half-open time range `[from, to)`, in milliseconds since the epoch. */
 export interface TimeRange {
@@ -174,9 +175,6 @@ export function parseStep(text: string | undefined, range: TimeRange): number {
   }
   return step;
 }
-
-/** Where a series is read from: the raw samples, or the hourly rollups. */
-export type Source = "raw" | "rollup";
 
 /** Raw below an hour or for a step that is not whole hours; the hourly rollups otherwise. */
 export function sourceFor(step: number): Source {

@@ -11,14 +11,9 @@
  */
 
 import { FleetError } from "../../shared/errors.ts";
-import { formatStep, type SeriesWindow, type Source, type TimeRange } from "./params.ts";
+import { formatStep, type SeriesWindow, type TimeRange } from "./params.ts";
 import { DEFAULT_RAW_RETENTION_MS } from "./settings.ts";
-
-/** A series' group: what it is and what to call it. */
-export interface GroupRef {
-  id: string;
-  label: string;
-}
+import type { GroupRef, Source } from "../../shared/history_api.ts";
 
 /** How long raw rows are kept, and the time to measure that from. */
 export interface RetentionOptions {

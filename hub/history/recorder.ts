@@ -15,7 +15,7 @@ import type { Registry, RegistryEvent } from "../registry.ts";
 import { uuidv7 } from "./ids.ts";
 import { type ModelState, nextModelState } from "./model_diff.ts";
 import { sampleRows, serverRow } from "./sample_rows.ts";
-import type { ServerEventKind } from "./tables.ts";
+import type { ServerEventKind } from "../../shared/history_api.ts";
 import type { HistoryWriter } from "./writer.ts";
 
 /** What the recorder reads and where it writes. */

@@ -8,9 +8,7 @@
  */
 
 import { bucketStarts, type SeriesWindow } from "./params.ts";
-
-/** uPlot's columnar data: `[times, series1, series2, …]`, `null` for a gap. */
-export type AlignedData = [number[], ...(number | null)[][]];
+import type { AlignedData } from "../../shared/history_api.ts";
 
 /** How an empty bucket reads: a count is 0, a measurement is missing. */
 export type FieldKind = "count" | "gauge";

@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { ModelEventKind, ServerEventKind } from "../../shared/history_api.ts";
+
 /** One row of `request_logs`. */
 export interface RequestLogRow {
   id: string;
@@ -90,9 +92,6 @@ export interface ServerSnapshotRow {
   in_flight: number;
 }
 
-/** What a model did on a host. */
-export type ModelEventKind = "load" | "unload" | "added" | "removed";
-
 /** One row of `model_events`. */
 export interface ModelEventRow {
   id: string;
@@ -106,18 +105,6 @@ export interface ModelEventRow {
   loaded_ms: number | null;
   detail: string | null;
 }
-
-/** What happened to a host. */
-export type ServerEventKind =
-  | "discovered"
-  | "online"
-  | "offline"
-  | "degraded"
-  | "draining"
-  | "maintenance"
-  | "reboot"
-  | "ollama-version"
-  | "removed";
 
 /** One row of `server_events`. */
 export interface ServerEventRow {

@@ -9,20 +9,18 @@
 
 import type { Queryable } from "./db.ts";
 import { hostNames, resolveHosts } from "./host_queries.ts";
-import { type SeriesWindow, type Source, sourceFor } from "./params.ts";
+import { type SeriesWindow, sourceFor } from "./params.ts";
 import {
   bucket,
   checkRetention,
-  type GroupRef,
   inWindow,
   Params,
   type RetentionOptions,
   seconds,
 } from "./query_sql.ts";
-import { type AlignedData, alignSeries, type BucketRow } from "./series.ts";
+import { alignSeries, type BucketRow, type FieldKind } from "./series.ts";
+import type { UsageBy, UsageField, UsageResult } from "../../shared/history_api.ts";
 
-/** What usage is grouped by. */
-export type UsageBy = "model" | "host" | "key" | "none";
 /** Every {@link UsageBy}. */
 export const USAGE_BY: readonly UsageBy[] = ["model", "host", "key", "none"];
 
@@ -36,10 +34,7 @@ export const USAGE_FIELDS = {
   latency_p95: "gauge",
   ttfb_p50: "gauge",
   ttfb_p95: "gauge",
-} as const;
-
-/** One usage series' name. */
-export type UsageField = keyof typeof USAGE_FIELDS;
+} as const satisfies Record<UsageField, FieldKind>;
 
 /** What {@link usage} reads. */
 export interface UsageOptions extends RetentionOptions {
@@ -52,19 +47,6 @@ export interface UsageOptions extends RetentionOptions {
   key?: string;
   /** The most groups returned, busiest first. @default 100 */
   limit?: number;
-}
-
-/** Usage series, the `/usage` body. `from`, `to` and the series' times are epoch seconds. */
-export interface UsageResult {
-  from: number;
-  to: number;
-  step: number;
-  by: UsageBy;
-  source: Source;
-  approximate: boolean;
-  groups: GroupRef[];
-  omitted: number;
-  series: Record<UsageField, AlignedData>;
 }
 
 const GROUP_COLUMN: Record<UsageBy, string> = {
