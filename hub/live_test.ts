@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import type { FleetState, HostView, PullJob, SparkPoint } from "../shared/dashboard.ts";
 import { toErrorBody } from "../shared/errors.ts";
-import { type AgentSnapshot, PROTOCOL_VERSION } from "../shared/protocol.ts";
+import type { AgentSnapshot } from "../shared/protocol.ts";
 import { startTestSim, waitFor } from "../tests/_utils.ts";
 import { InFlightTable } from "./in_flight.ts";
 import { LiveFeed, type LiveFeedOptions, liveRoutes } from "./live.ts";
 import { hubDataFetch } from "./model_testing.ts";
 import { PullJobs } from "./pull_jobs.ts";
 import { Registry } from "./registry.ts";
+import { testSnapshot } from "./snapshot_testing.ts";
 import { Sparks } from "./sparks.ts";
 
 const GB = 1e9;
@@ -16,42 +17,18 @@ const GB = 1e9;
 const MANUAL = 3_600_000;
 
 function snapshot(seq: number, loaded: string[] = []): AgentSnapshot {
-  return {
-    v: PROTOCOL_VERSION,
-    seq,
-    time: 0,
-    agent: { id: "a1", name: "Alpha", version: "0.1.0", port: 11435, startedAt: 0 },
-    host: { hostname: "a", os: "", kernel: "", arch: "", cpuModel: null, bootId: "boot-1" },
-    metrics: {
-      cpuUtilization: seq,
-      cpuCount: 8,
-      load: [0, 0, 0],
-      memoryTotal: 64 * GB,
-      memoryAvailable: 32 * GB,
-      swapTotal: 0,
-      swapFree: 0,
-      disks: [],
-      temperatures: [],
-      uptimeSeconds: 100,
-    },
-    gpus: { source: "none", gpus: [], error: null },
-    ollama: {
-      reachable: true,
-      version: "0.5.0",
-      error: null,
-      models: [],
-      loaded: loaded.map((name) => ({
-        name,
-        digest: "d",
-        size: GB,
-        sizeVram: GB,
-        contextLength: 4096,
-        expiresAt: null,
-      })),
-      slots: 1,
-    },
-    inFlight: {},
-  };
+  return testSnapshot((s) => {
+    s.seq = seq;
+    s.metrics.cpuUtilization = seq;
+    s.ollama.loaded = loaded.map((name) => ({
+      name,
+      digest: "d",
+      size: GB,
+      sizeVram: GB,
+      contextLength: 4096,
+      expiresAt: null,
+    }));
+  });
 }
 
 /** One parsed block of the stream: an event, or a comment. */

@@ -1,40 +1,12 @@
 import assert from "node:assert/strict";
 import { modelKey } from "../shared/model_name.ts";
-import { type AgentSnapshot, PROTOCOL_VERSION } from "../shared/protocol.ts";
 import { PROBATION_MS } from "./host_status.ts";
 import { InFlightTable } from "./in_flight.ts";
 import { type HostIdentity, Registry, type RegistryEvent } from "./registry.ts";
 import { DEFAULT_LOAD_RATE } from "./route_view.ts";
+import { testSnapshot } from "./snapshot_testing.ts";
 
 const GB = 1e9;
-
-/** A healthy CPU-only host; `edit` changes what a test needs. */
-function snapshot(edit: (s: AgentSnapshot) => void = () => {}): AgentSnapshot {
-  const s: AgentSnapshot = {
-    v: PROTOCOL_VERSION,
-    seq: 1,
-    time: 0,
-    agent: { id: "a1", name: "Alpha", version: "0.1.0", port: 11435, startedAt: 0 },
-    host: { hostname: "a", os: "", kernel: "", arch: "", cpuModel: null, bootId: "boot-1" },
-    metrics: {
-      cpuUtilization: 5,
-      cpuCount: 8,
-      load: [0, 0, 0],
-      memoryTotal: 64 * GB,
-      memoryAvailable: 32 * GB,
-      swapTotal: 0,
-      swapFree: 0,
-      disks: [],
-      temperatures: [],
-      uptimeSeconds: 100,
-    },
-    gpus: { source: "none", gpus: [], error: null },
-    ollama: { reachable: true, version: "0.5.0", error: null, models: [], loaded: [], slots: 1 },
-    inFlight: {},
-  };
-  edit(s);
-  return s;
-}
 
 const ALPHA: HostIdentity = {
   id: "a1",
@@ -92,7 +64,7 @@ Deno.test("Registry.add() registers an offline host once, then updates its URL a
 Deno.test("Registry.observe() brings a host online and degrades it when its Ollama does not answer", () => {
   const { registry, events } = setup();
   registry.add(ALPHA, 0);
-  registry.observe("a1", snapshot(), 10);
+  registry.observe("a1", testSnapshot(), 10);
   const record = registry.get("a1")!;
   assert.equal(record.status, "online");
   assert.equal(record.reason, null);
@@ -101,7 +73,7 @@ Deno.test("Registry.observe() brings a host online and degrades it when its Olla
 
   registry.observe(
     "a1",
-    snapshot((s) => {
+    testSnapshot((s) => {
       s.ollama.reachable = false;
       s.ollama.error = "connection refused";
     }),
@@ -122,7 +94,7 @@ Deno.test("Registry.observe() brings a host online and degrades it when its Olla
 
 Deno.test("Registry.observe() ignores a host it does not know", () => {
   const { registry, events } = setup();
-  registry.observe("nobody", snapshot(), 10);
+  registry.observe("nobody", testSnapshot(), 10);
   assert.equal(registry.get("nobody"), undefined);
   assert.deepEqual(events, []);
 });
@@ -130,10 +102,10 @@ Deno.test("Registry.observe() ignores a host it does not know", () => {
 Deno.test("Registry.observe() reports a reboot when the boot id changes, not on the first snapshot", () => {
   const { registry, events } = setup();
   registry.add(ALPHA, 0);
-  registry.observe("a1", snapshot(), 1);
-  registry.observe("a1", snapshot(), 2);
+  registry.observe("a1", testSnapshot(), 1);
+  registry.observe("a1", testSnapshot(), 2);
   assert.equal(events.filter((e) => e.type === "reboot").length, 0);
-  registry.observe("a1", snapshot((s) => (s.host.bootId = "boot-2")), 3);
+  registry.observe("a1", testSnapshot((s) => (s.host.bootId = "boot-2")), 3);
   const reboots = events.filter((e) => e.type === "reboot");
   assert.deepEqual(summary(reboots), ["reboot boot-1->boot-2"]);
 });
@@ -141,11 +113,11 @@ Deno.test("Registry.observe() reports a reboot when the boot id changes, not on 
 Deno.test("Registry.observe() reports a new Ollama version, not the first one", () => {
   const { registry, events } = setup();
   registry.add(ALPHA, 0);
-  registry.observe("a1", snapshot(), 1);
-  registry.observe("a1", snapshot((s) => (s.ollama.version = null)), 2);
-  registry.observe("a1", snapshot((s) => (s.ollama.version = "0.5.0")), 3);
+  registry.observe("a1", testSnapshot(), 1);
+  registry.observe("a1", testSnapshot((s) => (s.ollama.version = null)), 2);
+  registry.observe("a1", testSnapshot((s) => (s.ollama.version = "0.5.0")), 3);
   assert.equal(events.filter((e) => e.type === "ollama-version").length, 0);
-  registry.observe("a1", snapshot((s) => (s.ollama.version = "0.6.0")), 4);
+  registry.observe("a1", testSnapshot((s) => (s.ollama.version = "0.6.0")), 4);
   assert.deepEqual(summary(events.filter((e) => e.type === "ollama-version")), [
     "ollama-version 0.5.0->0.6.0",
   ]);
@@ -154,7 +126,7 @@ Deno.test("Registry.observe() reports a new Ollama version, not the first one", 
 Deno.test("Registry.heartbeat() keeps a host live without rebuilding the route view", () => {
   const { registry, events } = setup();
   registry.add(ALPHA, 0);
-  registry.observe("a1", snapshot(), 1);
+  registry.observe("a1", testSnapshot(), 1);
   const hosts = registry.routeHosts();
   const count = events.length;
   registry.heartbeat("a1", 1000);
@@ -172,7 +144,7 @@ Deno.test("Registry.heartbeat() keeps a host live without rebuilding the route v
 Deno.test("Registry.lost() takes a host offline with the reason", () => {
   const { registry, events } = setup();
   registry.add(ALPHA, 0);
-  registry.observe("a1", snapshot(), 1);
+  registry.observe("a1", testSnapshot(), 1);
   registry.lost("a1", "the state stream ended", 5);
   const record = registry.get("a1")!;
   assert.equal(record.status, "offline");
@@ -191,12 +163,12 @@ Deno.test("Registry.lost() takes a host offline with the reason", () => {
 Deno.test("Registry.setAdmin() drains a host and resumes it", () => {
   const { registry, events } = setup();
   registry.add(ALPHA, 0);
-  registry.observe("a1", snapshot(), 1);
+  registry.observe("a1", testSnapshot(), 1);
   assert.equal(registry.setAdmin("a1", "draining", 2)?.status, "draining");
   assert.equal(registry.routeHosts()[0]!.status, "draining");
   registry.lost("a1", "gone", 3);
   assert.equal(registry.get("a1")!.status, "draining", "still draining while lost");
-  registry.observe("a1", snapshot(), 4);
+  registry.observe("a1", testSnapshot(), 4);
   assert.equal(registry.setAdmin("a1", "maintenance", 5)?.status, "maintenance");
   assert.equal(registry.setAdmin("a1", "none", 6)?.status, "online");
   assert.equal(registry.setAdmin("nobody", "draining", 7), undefined);
@@ -214,10 +186,10 @@ Deno.test("Registry.tick() ends the probation of a host that flapped", () => {
   registry.add(ALPHA, 0);
   let lastLoss = 0;
   for (let i = 1; i <= 3; i++) {
-    registry.observe("a1", snapshot(), i * 1000);
+    registry.observe("a1", testSnapshot(), i * 1000);
     registry.lost("a1", "gone", lastLoss = i * 1000 + 500);
   }
-  registry.observe("a1", snapshot(), lastLoss + 100);
+  registry.observe("a1", testSnapshot(), lastLoss + 100);
   assert.equal(registry.get("a1")!.status, "degraded");
   assert.match(registry.get("a1")!.reason!, /probation/);
   registry.tick(lastLoss + PROBATION_MS - 1);
@@ -238,7 +210,7 @@ Deno.test("Registry.routeHosts() returns the same array until something changes"
   registry.tick(1);
   assert.equal(registry.routeHosts(), first, "a tick that changes nothing keeps the array");
 
-  registry.observe("a1", snapshot(), 2);
+  registry.observe("a1", testSnapshot(), 2);
   const second = registry.routeHosts();
   assert.notEqual(second, first);
   assert.equal(second[0]!.status, "online");
@@ -263,7 +235,7 @@ Deno.test("Registry.remove() forgets the host and its in-flight counts", () => {
   const { registry, inFlight, events } = setup();
   registry.add(ALPHA, 0);
   registry.add({ ...ALPHA, id: "b1", name: "Beta" }, 0);
-  registry.observe("a1", snapshot((s) => (s.inFlight = { "llama3.2": 2 })), 1);
+  registry.observe("a1", testSnapshot((s) => (s.inFlight = { "llama3.2": 2 })), 1);
   const key = modelKey("llama3.2")!;
   assert.equal(inFlight.of("a1", key), 2, "the agent's count reaches the table");
   const before = registry.routeHosts();
@@ -294,7 +266,7 @@ Deno.test("Registry.recordLoad() sets the load rate the router sees, then averag
   registry.recordLoad("a1", GB, 0);
   assert.equal(registry.routeHosts(), kept);
   // And a snapshot keeps the measured rate.
-  registry.observe("a1", snapshot(), 1);
+  registry.observe("a1", testSnapshot(), 1);
   assert.equal(registry.routeHosts()[0]!.loadRate, 0.7 * GB + 0.3 * 3 * GB);
 });
 
@@ -304,6 +276,6 @@ Deno.test("Registry.subscribe() returns the function that unsubscribes", () => {
   const unsubscribe = registry.subscribe((e) => seen.push(e.type));
   registry.add(ALPHA, 0);
   unsubscribe();
-  registry.observe("a1", snapshot(), 1);
+  registry.observe("a1", testSnapshot(), 1);
   assert.deepEqual(seen, ["added"]);
 });

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { modelKey } from "../shared/model_name.ts";
-import {
-  type AgentSnapshot,
-  type DiskModel,
-  type GpuSample,
-  type LoadedModel,
-  PROTOCOL_VERSION,
-} from "../shared/protocol.ts";
+import type { AgentSnapshot, DiskModel, GpuSample, LoadedModel } from "../shared/protocol.ts";
 import {
   DISK_FULL_FRACTION,
   HOT_GPU_CELSIUS,
@@ -15,23 +9,12 @@ import {
   toRouteHost,
 } from "./route_view.ts";
 import type { RouteHost } from "./host.ts";
+import { testGpu, testSnapshot } from "./snapshot_testing.ts";
 
 const GB = 1e9;
 
 function gpu(memoryTotal: number | null, memoryUsed: number | null, temperature = 50): GpuSample {
-  return {
-    index: 0,
-    uuid: null,
-    name: "GPU",
-    vendor: "simulated",
-    memoryTotal,
-    memoryUsed,
-    utilization: null,
-    temperature,
-    powerDraw: null,
-    powerLimit: null,
-    mig: false,
-  };
+  return testGpu({ memoryTotal, memoryUsed, temperature });
 }
 
 function disk(name: string, size: number): DiskModel {
@@ -52,30 +35,13 @@ function loaded(name: string, size: number): LoadedModel {
 
 /** A host with 64 GB of RAM (half available), no GPUs and no models; `edit` adds what a test needs. */
 function snapshot(edit: (s: AgentSnapshot) => void = () => {}): AgentSnapshot {
-  const s: AgentSnapshot = {
-    v: PROTOCOL_VERSION,
-    seq: 1,
-    time: 0,
-    agent: { id: "a1", name: "Alpha", version: "0.1.0", port: 11435, startedAt: 0 },
-    host: { hostname: "a", os: "", kernel: "", arch: "", cpuModel: null, bootId: "b" },
-    metrics: {
-      cpuUtilization: null,
-      cpuCount: 8,
-      load: [0, 0, 0],
-      memoryTotal: 64 * GB,
-      memoryAvailable: 32 * GB,
-      swapTotal: 0,
-      swapFree: 0,
-      disks: [],
-      temperatures: [],
-      uptimeSeconds: 1,
-    },
-    gpus: { source: "none", gpus: [], error: null },
-    ollama: { reachable: true, version: "0.5.0", error: null, models: [], loaded: [], slots: 2 },
-    inFlight: {},
-  };
-  edit(s);
-  return s;
+  return testSnapshot((s) => {
+    s.host.bootId = "b";
+    s.metrics.cpuUtilization = null;
+    s.metrics.uptimeSeconds = 1;
+    s.ollama.slots = 2;
+    edit(s);
+  });
 }
 
 function view(snap: AgentSnapshot | null): RouteHost {

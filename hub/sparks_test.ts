@@ -1,51 +1,22 @@
 import assert from "node:assert/strict";
 import type { SparkPoint } from "../shared/dashboard.ts";
-import { type AgentSnapshot, type GpuSample, PROTOCOL_VERSION } from "../shared/protocol.ts";
+import type { AgentSnapshot, GpuSample } from "../shared/protocol.ts";
 import { InFlightTable } from "./in_flight.ts";
 import { Registry } from "./registry.ts";
+import { testGpu, testSnapshot } from "./snapshot_testing.ts";
 import { sparkPoint, Sparks } from "./sparks.ts";
 
 const GB = 1e9;
 
 function gpu(index: number, utilization: number | null, used: number | null, total: number | null) {
-  return {
-    index,
-    uuid: null,
-    name: "GPU",
-    vendor: "simulated",
-    memoryTotal: total,
-    memoryUsed: used,
-    utilization,
-    temperature: 50,
-    powerDraw: null,
-    powerLimit: null,
-    mig: false,
-  } satisfies GpuSample;
+  return testGpu({ index, utilization, memoryUsed: used, memoryTotal: total });
 }
 
 function snapshot(cpu: number | null, gpus: GpuSample[] = []): AgentSnapshot {
-  return {
-    v: PROTOCOL_VERSION,
-    seq: 1,
-    time: 0,
-    agent: { id: "a1", name: "Alpha", version: "0.1.0", port: 11435, startedAt: 0 },
-    host: { hostname: "a", os: "", kernel: "", arch: "", cpuModel: null, bootId: "boot-1" },
-    metrics: {
-      cpuUtilization: cpu,
-      cpuCount: 8,
-      load: [0, 0, 0],
-      memoryTotal: 64 * GB,
-      memoryAvailable: 32 * GB,
-      swapTotal: 0,
-      swapFree: 0,
-      disks: [],
-      temperatures: [],
-      uptimeSeconds: 100,
-    },
-    gpus: { source: gpus.length ? "simulator" : "none", gpus, error: null },
-    ollama: { reachable: true, version: "0.5.0", error: null, models: [], loaded: [], slots: 1 },
-    inFlight: {},
-  };
+  return testSnapshot((s) => {
+    s.metrics.cpuUtilization = cpu;
+    s.gpus = { source: gpus.length ? "simulator" : "none", gpus, error: null };
+  });
 }
 
 Deno.test("sparkPoint() averages GPU utilisation and sums VRAM over the GPUs that report them", () => {
