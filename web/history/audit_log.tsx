@@ -25,6 +25,7 @@ import type { Facets, RequestPage, RequestView } from "./types.ts";
 import { logTime, shortNumber } from "./units.ts";
 import { useApi } from "./use_api.ts";
 import { usePaged } from "./use_paged.ts";
+import { PagedTable } from "./paged_table.tsx";
 
 /** Requests per page. */
 const PAGE = 30;
@@ -157,77 +158,55 @@ export function AuditLog(props: AuditLogProps) {
             )}
           </div>
         </form>
-        <div class="table-wrap">
-          <table class="table audit-table">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Status</th>
-                <th>Endpoint</th>
-                <th>Model</th>
-                <th>Host</th>
-                <th>Route</th>
-                <th>Key</th>
-                <th class="right">Tokens in → out</th>
-                <th class="right">First byte</th>
-                <th class="right">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {paged.items.map((r) => (
-                <tr
-                  key={r.id}
-                  class="clickable"
-                  tabIndex={0}
-                  onClick={() => setOpen(r)}
-                  onKeyDown={(e) => e.key === "Enter" && setOpen(r)}
-                >
-                  <td class="num nowrap" title={dateTime(r.time)}>{logTime(r.time, now)}</td>
-                  <td>
-                    <span class={`badge ${statusTone(r)}`} title={r.error ?? undefined}>
-                      {r.status}
-                    </span>
-                  </td>
-                  <td class="mono">{r.endpoint}</td>
-                  <td class="mono">{r.model ?? ""}</td>
-                  <td>{r.host?.name ?? <span class="faint">none</span>}</td>
-                  <td>
-                    {r.route && <span class="route">{routeShort(r.route)}</span>}
-                    {r.attempts > 1 && <span class="badge warn">×{r.attempts}</span>}
-                  </td>
-                  <td>{r.apiKey ?? ""}</td>
-                  <td class="num right">{tokens(r)}</td>
-                  <td class="num right">{r.ttfbMs === null ? "" : duration(r.ttfbMs)}</td>
-                  <td class="num right">{r.durationMs === null ? "" : duration(r.durationMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        {paged.error && <div class="chart-state bad">{paged.error.message}</div>}
-        {!paged.error && !paged.loading && paged.items.length === 0 && (
-          <div class="chart-state">
-            {filterCount(clean) > 0
-              ? "No request matches these filters in this range"
-              : "No requests in this range"}
-          </div>
-        )}
-        <div class="more">
-          <span class="faint">
-            {paged.items.length > 0 &&
-              `${paged.items.length} request${paged.items.length === 1 ? "" : "s"} shown`}
-          </span>
-          {(paged.hasMore || paged.loading) && (
-            <button
-              type="button"
-              class="btn small"
-              disabled={paged.loading}
-              onClick={paged.more}
+        <PagedTable
+          paged={paged}
+          tableClass="audit-table"
+          empty={filterCount(clean) > 0
+            ? "No request matches these filters in this range"
+            : "No requests in this range"}
+          count={(n) => `${n} request${n === 1 ? "" : "s"} shown`}
+          head={
+            <tr>
+              <th>Time</th>
+              <th>Status</th>
+              <th>Endpoint</th>
+              <th>Model</th>
+              <th>Host</th>
+              <th>Route</th>
+              <th>Key</th>
+              <th class="right">Tokens in → out</th>
+              <th class="right">First byte</th>
+              <th class="right">Duration</th>
+            </tr>
+          }
+          row={(r) => (
+            <tr
+              key={r.id}
+              class="clickable"
+              tabIndex={0}
+              onClick={() => setOpen(r)}
+              onKeyDown={(e) => e.key === "Enter" && setOpen(r)}
             >
-              {paged.loading ? "Loading…" : "Load more"}
-            </button>
+              <td class="num nowrap" title={dateTime(r.time)}>{logTime(r.time, now)}</td>
+              <td>
+                <span class={`badge ${statusTone(r)}`} title={r.error ?? undefined}>
+                  {r.status}
+                </span>
+              </td>
+              <td class="mono">{r.endpoint}</td>
+              <td class="mono">{r.model ?? ""}</td>
+              <td>{r.host?.name ?? <span class="faint">none</span>}</td>
+              <td>
+                {r.route && <span class="route">{routeShort(r.route)}</span>}
+                {r.attempts > 1 && <span class="badge warn">×{r.attempts}</span>}
+              </td>
+              <td>{r.apiKey ?? ""}</td>
+              <td class="num right">{tokens(r)}</td>
+              <td class="num right">{r.ttfbMs === null ? "" : duration(r.ttfbMs)}</td>
+              <td class="num right">{r.durationMs === null ? "" : duration(r.durationMs)}</td>
+            </tr>
           )}
-        </div>
+        />
       </div>
       {open && (
         <RequestDetail

@@ -5,13 +5,13 @@
  */
 
 import "./logs.css";
-import type { ComponentChildren } from "preact";
 import { query } from "../api.ts";
 import { bytes, dateTime, duration } from "../format.ts";
 import type { TimeRange } from "./range.ts";
 import type { ModelEventPage, ModelEventView, ServerEventPage, ServerEventView } from "./types.ts";
+import { PagedTable } from "./paged_table.tsx";
 import { logTime } from "./units.ts";
-import { type Paged, usePaged } from "./use_paged.ts";
+import { usePaged } from "./use_paged.ts";
 
 const PAGE = 20;
 
@@ -40,39 +40,6 @@ function serverDetail(e: ServerEventView): string {
   if (e.event === "reboot") return e.detail ?? "";
   const was = e.previous ? `was ${e.previous}` : "";
   return [was, e.detail].filter(Boolean).join(" · ");
-}
-
-/** A table's frame: its rows, or the states around them, and "load more". */
-function PagedTable<T>(
-  props: { paged: Paged<T>; head: ComponentChildren; row: (item: T) => ComponentChildren },
-) {
-  const { paged } = props;
-  return (
-    <div class="paged">
-      <div class="table-wrap">
-        <table class="table">
-          <thead>{props.head}</thead>
-          <tbody>{paged.items.map(props.row)}</tbody>
-        </table>
-      </div>
-      {paged.error && <div class="chart-state bad">{paged.error.message}</div>}
-      {!paged.error && !paged.loading && paged.items.length === 0 && (
-        <div class="chart-state">Nothing in this range</div>
-      )}
-      {(paged.hasMore || paged.loading) && (
-        <div class="more">
-          <button
-            type="button"
-            class="btn small"
-            disabled={paged.loading}
-            onClick={paged.more}
-          >
-            {paged.loading ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
-    </div>
-  );
 }
 
 /** Model loads, unloads, additions and removals. */
