@@ -15,7 +15,10 @@
  */
 
 import type { Browser, Page } from "playwright-core";
+import { serverSentEvents } from "../../hub/agent_link.ts";
 import { buildWeb } from "../build_web.ts";
+import { median } from "./agent_bench.ts";
+import { quantile } from "./load.ts";
 import { startDemoFleet } from "../demo_fleet.ts";
 import { browserMissing, launchBrowser } from "../../tests/_browser.ts";
 
@@ -33,15 +36,6 @@ type Options = typeof DASHBOARD_BENCH_DEFAULTS;
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const ms = (n: number) => `${Math.round(n)} ms`;
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function median(values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
-}
 
 /** First contentful paint and the time every one of `hosts` cards was shown, in page time. */
 async function paintTimes(page: Page, hosts: number): Promise<{ fcp: number; cards: number }> {
@@ -108,14 +102,9 @@ async function countHostEvents(base: string, seconds: number): Promise<number> {
     signal: AbortSignal.timeout(seconds * 1000),
   });
   let count = 0;
-  let rest = "";
-  const decoder = new TextDecoder();
   try {
-    for await (const chunk of response.body!) {
-      rest += decoder.decode(chunk, { stream: true });
-      const lines = rest.split("\n");
-      rest = lines.pop()!;
-      count += lines.filter((line) => line === "event: host").length;
+    for await (const { event } of serverSentEvents(response.body!)) {
+      if (event === "host") count++;
     }
   } catch {
     // The time is up.
