@@ -1,13 +1,11 @@
 import { useState } from "preact/hooks";
-import type { Me, MIN_PASSWORD as MinPassword, SetupRequest } from "../../shared/dashboard.ts";
+import type { Me, SetupRequest } from "../../shared/dashboard.ts";
 import { api } from "../api.ts";
 import { AuthCard } from "../components/auth_card.tsx";
 import { ErrorNotice } from "../components/error_notice.tsx";
 import { navigate, queryParam } from "../router.ts";
 import { authState, setMe } from "../session.ts";
-
-/** The hub's shortest password (web/ takes only types from shared/; the type keeps them equal). */
-const MIN_PASSWORD: typeof MinPassword = 8;
+import { MIN_PASSWORD, passwordProblem } from "../passwords.ts";
 
 /**
  * First-admin setup, from the one-time link the hub printed (`/setup?token=…`): the token comes
@@ -24,12 +22,9 @@ export function SetupPage() {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (password.length < MIN_PASSWORD) {
-      setError(`The password needs at least ${MIN_PASSWORD} characters`);
-      return;
-    }
-    if (password !== again) {
-      setError("The two passwords differ");
+    const problem = passwordProblem(password, again);
+    if (problem) {
+      setError(problem);
       return;
     }
     setBusy(true);

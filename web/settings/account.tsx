@@ -10,7 +10,7 @@ import { api } from "../api.ts";
 import { me } from "../session.ts";
 import { toast } from "../toasts.ts";
 import { FormModal } from "./form_modal.tsx";
-import { MIN_PASSWORD, passwordProblem } from "./passwords.ts";
+import { MIN_PASSWORD, passwordProblem } from "../passwords.ts";
 
 /** A password field with its label. */
 export function PasswordField(props: {

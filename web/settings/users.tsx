@@ -17,7 +17,7 @@ import { me } from "../session.ts";
 import { toast } from "../toasts.ts";
 import { PasswordField } from "./account.tsx";
 import { FormModal } from "./form_modal.tsx";
-import { MIN_PASSWORD, passwordProblem } from "./passwords.ts";
+import { MIN_PASSWORD, passwordProblem } from "../passwords.ts";
 
 function RoleSelect(props: {
   id?: string;

@@ -5,8 +5,13 @@
  * @module
  */
 
-/** The shortest password the hub accepts (`MIN_PASSWORD` of `shared/dashboard.ts`, whose values `web/` may not import). */
-export const MIN_PASSWORD = 8;
+import type { MIN_PASSWORD as HubMinimum } from "../shared/dashboard.ts";
+
+/**
+ * The shortest password the hub accepts: a copy of `shared/dashboard.ts`'s, whose values `web/`
+ * may not import; its type stops the build if the two differ.
+ */
+export const MIN_PASSWORD: typeof HubMinimum = 8;
 
 /** What is wrong with a new password and its confirmation, or `null` when nothing is. */
 export function passwordProblem(password: string, confirm: string): string | null {
