@@ -15,12 +15,10 @@ import type {
   HostRef,
   ModelEventKind,
   ModelEventPage,
-  ModelEventView,
   RequestPage,
   RequestView,
   ServerEventKind,
   ServerEventPage,
-  ServerEventView,
 } from "../../shared/history_api.ts";
 
 /** Which page of a newest-first list to read. */

@@ -22,12 +22,7 @@ import {
   seconds,
 } from "./query_sql.ts";
 import { alignSeries, type BucketRow, columnsOf } from "./series.ts";
-import type {
-  FleetMetricResult,
-  GpuSeries,
-  HostMetricsResult,
-  MetricTable,
-} from "../../shared/history_api.ts";
+import type { FleetMetricResult, HostMetricsResult } from "../../shared/history_api.ts";
 
 /** What {@link hostMetrics} reads. */
 export interface HostMetricsOptions extends RetentionOptions {

@@ -13,7 +13,7 @@
 import { FleetError } from "../../shared/errors.ts";
 import { formatStep, type SeriesWindow, type TimeRange } from "./params.ts";
 import { DEFAULT_RAW_RETENTION_MS } from "./settings.ts";
-import type { GroupRef, Source } from "../../shared/history_api.ts";
+import type { Source } from "../../shared/history_api.ts";
 
 /** How long raw rows are kept, and the time to measure that from. */
 export interface RetentionOptions {
