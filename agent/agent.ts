@@ -81,6 +81,7 @@ export async function startAgent(
     agent: { id, name, version: CORRAL_VERSION, port, startedAt: Date.now() },
     host,
     slots: config.slots,
+    contextLength: config.ollamaContextLength,
   });
 
   const sampler = createHostSampler({ disks: config.disks });

@@ -20,6 +20,7 @@ function newState(): AgentState {
       bootId: "790a4efc-34f5-4461-acd6-d4bdca6157bc",
     },
     slots: 2,
+    contextLength: 8192,
     coalesceMs: 1,
   });
 }
@@ -127,6 +128,11 @@ Deno.test("createAgentApp() serves the snapshot at /v1/state, versioned", async 
   assert.equal(snapshot.v, 1);
   assert.equal(snapshot.agent.id, "a1");
   assert.equal(snapshot.ollama.slots, 2);
+  assert.equal(
+    snapshot.ollama.contextLength,
+    8192,
+    "the host's OLLAMA_CONTEXT_LENGTH, from config",
+  );
   assert.deepEqual(snapshot.inFlight, {});
 });
 

@@ -51,6 +51,11 @@ export interface AgentConfig {
   ollamaUrl: string;
   /** Parallel slots of the local Ollama per model (its `OLLAMA_NUM_PARALLEL`). */
   slots: number;
+  /**
+   * The local Ollama's `OLLAMA_CONTEXT_LENGTH`: the context of a request that sets no `num_ctx`.
+   * 0, as in Ollama, means it picks by VRAM (4k, 32k from 23 GiB, 256k from 47 GiB).
+   */
+  ollamaContextLength: number;
   /** The fleet key itself, when given directly. */
   fleetKey: string | null;
   /** A file holding the fleet key, read at start. */
@@ -99,6 +104,7 @@ type FlagName =
   | "listen"
   | "ollama"
   | "slots"
+  | "ollama-context-length"
   | "fleet-key-file"
   | "insecure"
   | "sample-interval"
@@ -127,6 +133,8 @@ Options:
   --listen HOST:PORT         the agent API (default 0.0.0.0:11435)
   --ollama URL               the local Ollama (default http://127.0.0.1:11434)
   --slots N                  the local Ollama's OLLAMA_NUM_PARALLEL (default 1)
+  --ollama-context-length N  the local Ollama's OLLAMA_CONTEXT_LENGTH (default 0: Ollama's
+                             choice by VRAM)
   --fleet-key-file FILE      the fleet key (or CORRAL_FLEET_KEY; never a flag)
   --insecure                 run without a fleet key: nothing is signed or authenticated
   --sample-interval D        host and GPU sampling (default 1s)
@@ -157,6 +165,7 @@ export function parseAgentFlags(args: string[]): AgentFlags & { help: boolean } 
       listen: string,
       ollama: string,
       slots: string,
+      "ollama-context-length": string,
       "fleet-key-file": string,
       insecure: { type: "boolean" },
       "sample-interval": string,
@@ -198,6 +207,12 @@ const FIELDS = {
   },
   ollamaUrl: { yaml: "ollama_url", env: "CORRAL_OLLAMA_URL", flag: "ollama", parse: url },
   slots: { yaml: "slots", env: "CORRAL_SLOTS", flag: "slots", parse: integer(1, 512) },
+  ollamaContextLength: {
+    yaml: "ollama_context_length",
+    env: "CORRAL_OLLAMA_CONTEXT_LENGTH",
+    flag: "ollama-context-length",
+    parse: integer(0, 16_777_216),
+  },
   ...FLEET_KEY_FIELDS,
   sampleIntervalMs: {
     yaml: "sample_interval",
@@ -263,6 +278,7 @@ export function loadAgentConfig(sources: ConfigSources): AgentConfig {
     listen: values.listen ?? { hostname: "0.0.0.0", port: 11435 },
     ollamaUrl: values.ollamaUrl ?? "http://127.0.0.1:11434",
     slots: values.slots ?? 1,
+    ollamaContextLength: values.ollamaContextLength ?? 0,
     fleetKey,
     fleetKeyFile,
     insecure,

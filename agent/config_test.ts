@@ -22,6 +22,7 @@ Deno.test("loadAgentConfig() accepts agent/config.example.yaml", async () => {
   assert.equal(config.sampleIntervalMs, 1000);
   assert.equal(config.announce.intervalMs, 5000);
   assert.equal(config.announce.addresses, null);
+  assert.equal(config.ollamaContextLength, 0);
 });
 
 Deno.test("loadAgentConfig() fills defaults when only a key is given", () => {
@@ -29,6 +30,7 @@ Deno.test("loadAgentConfig() fills defaults when only a key is given", () => {
   assert.equal(config.mode, "agent");
   assert.equal(config.ollamaUrl, "http://127.0.0.1:11434");
   assert.equal(config.slots, 1);
+  assert.equal(config.ollamaContextLength, 0, "0: Ollama's own choice by VRAM");
   assert.equal(config.gpus, "auto");
   assert.deepEqual(config.disks, ["/", "/data/m"]);
   assert.equal(config.announce.port, 11436);
@@ -108,6 +110,25 @@ Deno.test("loadAgentConfig() reads lists from the environment and addresses in e
   assert.deepEqual(config.announce.addresses, ["127.255.255.255", "10.0.0.255"]);
   assert.deepEqual(config.listen, { hostname: "0.0.0.0", port: 12345 });
   assert.deepEqual(config.client.listen, { hostname: "::1", port: 11434 });
+});
+
+Deno.test("loadAgentConfig() takes the host's OLLAMA_CONTEXT_LENGTH from file, env or flag", () => {
+  const yamlText = "ollama_context_length: 8192\n";
+  const env = { CORRAL_FLEET_KEY: KEY };
+  assert.equal(loadAgentConfig({ yamlText, env }).ollamaContextLength, 8192);
+  const fromEnv = { ...env, CORRAL_OLLAMA_CONTEXT_LENGTH: "16384" };
+  assert.equal(loadAgentConfig({ yamlText, env: fromEnv }).ollamaContextLength, 16384);
+  const flags = parseAgentFlags(["--ollama-context-length", "32768"]);
+  assert.equal(loadAgentConfig({ yamlText, env: fromEnv, flags }).ollamaContextLength, 32768);
+  const found = problems(() =>
+    loadAgentConfig({ env, flags: parseAgentFlags(["--ollama-context-length=-1"]) })
+  );
+  assert.deepEqual(found.length, 1);
+  assert.match(found[0]!, /^--ollama-context-length: must be an integer from 0 to /);
+  assert.match(
+    problems(() => loadAgentConfig({ env: { ...env, CORRAL_OLLAMA_CONTEXT_LENGTH: "4k" } }))[0]!,
+    /^CORRAL_OLLAMA_CONTEXT_LENGTH: must be an integer/,
+  );
 });
 
 Deno.test("loadAgentConfig() reports a file that is not YAML", () => {

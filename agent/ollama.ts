@@ -1,11 +1,11 @@
 /**
  * The agent's client for its local Ollama: `/api/version`, `/api/tags` and `/api/ps`, converted to
- * our protocol's types by `shared/ollama_convert.ts`.
+ * our protocol's types by `shared/ollama_convert.ts`, and `/api/show` for each model's shape.
  *
  * @module
  */
 
-import type { ListModel, ProcessModel } from "../shared/ollama.ts";
+import type { ListModel, ProcessModel, ShowResponse } from "../shared/ollama.ts";
 import { describe, toDiskModel, toLoadedModel } from "../shared/ollama_convert.ts";
 import type { DiskModel, LoadedModel } from "../shared/protocol.ts";
 
@@ -17,7 +17,7 @@ export interface OllamaClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A small typed client for the three read-only endpoints the agent polls. */
+/** A small typed client for the read-only endpoints the agent polls. */
 export class OllamaClient {
   #base: string;
   #timeoutMs: number;
@@ -32,27 +32,38 @@ export class OllamaClient {
 
   /** `GET /api/version`. */
   async version(): Promise<string> {
-    const body = await this.#get<{ version?: unknown }>("/api/version");
+    const body = await this.#request<{ version?: unknown }>("/api/version");
     if (typeof body.version !== "string") throw new TypeError("/api/version: no version string");
     return body.version;
   }
 
   /** `GET /api/tags`: the models on disk. */
   async tags(): Promise<DiskModel[]> {
-    const body = await this.#get<{ models?: ListModel[] }>("/api/tags");
+    const body = await this.#request<{ models?: ListModel[] }>("/api/tags");
     return (body.models ?? []).map(toDiskModel);
   }
 
   /** `GET /api/ps`: the models in memory. */
   async ps(): Promise<LoadedModel[]> {
-    const body = await this.#get<{ models?: ProcessModel[] }>("/api/ps");
+    const body = await this.#request<{ models?: ProcessModel[] }>("/api/ps");
     return (body.models ?? []).map(toLoadedModel);
   }
 
-  async #get<T>(path: string): Promise<T> {
+  /** `POST /api/show`: one model's details, `model_info` and capabilities. */
+  async show(name: string, options: { verbose?: boolean } = {}): Promise<ShowResponse> {
+    const body = JSON.stringify(options.verbose ? { model: name, verbose: true } : { model: name });
+    return await this.#request<ShowResponse>("/api/show", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+  }
+
+  async #request<T>(path: string, init: RequestInit = {}): Promise<T> {
     let response: Response;
     try {
       response = await this.#fetch(this.#base + path, {
+        ...init,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {

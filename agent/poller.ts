@@ -2,11 +2,14 @@
  * Watches the local Ollama: `/api/ps` at every poll (about once a second: cheap, in memory), and
  * `/api/tags` and `/api/version` less often (tags reads every manifest from disk) or at once when
  * something suggests they changed: Ollama came back, a model is loaded that is not on the list, or
- * a pull, create, copy or delete went through the proxy.
+ * a pull, create, copy or delete went through the proxy. After each tags read, the models whose
+ * digest is new get their shape from `/api/show` (`ShapeCache`: four at a time; one that fails is
+ * `shape: null` until the next tags read tries again).
  *
  * @module
  */
 
+import { ShapeCache } from "../shared/ollama_convert.ts";
 import type { DiskModel } from "../shared/protocol.ts";
 import { startLoop } from "./loop.ts";
 import type { OllamaClient } from "./ollama.ts";
@@ -43,6 +46,7 @@ export function startOllamaPoller(options: OllamaPollerOptions): OllamaPoller {
   let versionAt = -Infinity;
   let wantTags = true;
   let reachable = false;
+  const shapes = new ShapeCache((name, verbose) => client.show(name, { verbose }));
 
   async function poll(): Promise<void> {
     const now = performance.now();
@@ -55,7 +59,7 @@ export function startOllamaPoller(options: OllamaPollerOptions): OllamaPoller {
         !reachable || now - versionAt >= versionEveryMs ? client.version() : null,
       ]);
       if (tags) {
-        models = tags;
+        models = await shapes.fill(tags);
         tagsAt = now;
         wantTags = false;
       }

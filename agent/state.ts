@@ -33,6 +33,8 @@ export interface AgentStateOptions {
   host: HostInfo;
   /** Ollama's parallel slots, from config. */
   slots: number;
+  /** Ollama's `OLLAMA_CONTEXT_LENGTH`, from config; 0 is its choice by VRAM. @default 0 */
+  contextLength?: number;
   /** How long to gather changes before publishing. @default 10 */
   coalesceMs?: number;
   /** @default Date.now */
@@ -68,6 +70,7 @@ export class AgentState {
       models: [],
       loaded: [],
       slots: options.slots,
+      contextLength: options.contextLength ?? 0,
     };
   }
 
@@ -84,8 +87,9 @@ export class AgentState {
   }
 
   /** Records what the local Ollama reported; publishes only if something differs. */
-  setOllama(polled: Omit<OllamaReport, "slots">): void {
-    const report = { ...polled, slots: this.#ollama.slots };
+  setOllama(polled: Omit<OllamaReport, "slots" | "contextLength">): void {
+    const { slots, contextLength } = this.#ollama;
+    const report = { ...polled, slots, contextLength };
     const json = JSON.stringify(report);
     if (json === this.#ollamaJson) return;
     this.#ollama = report;

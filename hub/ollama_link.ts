@@ -2,13 +2,15 @@
  * The hub's link to a plain Ollama server that runs no agent: it polls `/api/ps` every second and
  * `/api/tags` and `/api/version` every ten (or at once when `/api/ps` changed), and assembles a
  * snapshot from them so that the registry and the router treat the server like any host, only
- * with fewer metrics (no GPUs, CPU, memory or disks: the view then assumes nothing fits).
+ * with fewer metrics (no GPUs, CPU, memory or disks: the view then assumes nothing fits). Each model
+ * on disk gets its shape from `/api/show` as the agent's do (`ShapeCache`: once per digest, four
+ * at a time; a failed read stays `null` until the next tags read).
  *
  * @module
  */
 
 import type { ListModel, ProcessModel } from "../shared/ollama.ts";
-import { describe, toDiskModel, toLoadedModel } from "../shared/ollama_convert.ts";
+import { describe, ShapeCache, toDiskModel, toLoadedModel } from "../shared/ollama_convert.ts";
 import {
   type AgentSnapshot,
   type DiskModel,
@@ -24,6 +26,8 @@ export interface OllamaLinkOptions {
   /** The Ollama's base URL, e.g. `http://10.0.0.9:11434`. */
   url: string;
   slots: number;
+  /** Its `OLLAMA_CONTEXT_LENGTH`; 0 when Ollama picks by VRAM. @default 0 */
+  contextLength?: number;
   /** @default 1000 */
   psEveryMs?: number;
   /** @default 10000 */
@@ -65,14 +69,18 @@ export function startOllamaLink(options: OllamaLinkOptions): OllamaLink {
   let lastPs = "";
   let tagsAt = 0;
 
-  const get = async <T>(path: string): Promise<T> => {
-    const response = await fetcher(base + path, { signal: AbortSignal.timeout(3000) });
+  const get = async <T>(path: string, body?: unknown): Promise<T> => {
+    const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body) };
+    const response = await fetcher(base + path, { ...init, signal: AbortSignal.timeout(3000) });
     if (!response.ok) {
       await response.body?.cancel();
       throw new Error(`HTTP ${response.status} from ${path}`);
     }
     return await response.json() as T;
   };
+  const shapes = new ShapeCache((model, verbose) =>
+    get("/api/show", verbose ? { model, verbose } : { model })
+  );
 
   const snapshot = (): AgentSnapshot => {
     const hostname = new URL(base).hostname;
@@ -84,7 +92,15 @@ export function startOllamaLink(options: OllamaLinkOptions): OllamaLink {
       host: { hostname, os: "", kernel: "", arch: "", cpuModel: null, bootId: "" },
       metrics: { ...EMPTY_METRICS },
       gpus: { source: "none", gpus: [], error: null },
-      ollama: { reachable: true, version, error: null, models, loaded, slots: options.slots },
+      ollama: {
+        reachable: true,
+        version,
+        error: null,
+        models,
+        loaded,
+        slots: options.slots,
+        contextLength: options.contextLength ?? 0,
+      },
       inFlight: {},
     };
   };
@@ -100,7 +116,7 @@ export function startOllamaLink(options: OllamaLinkOptions): OllamaLink {
           get<{ models?: ListModel[] }>("/api/tags"),
           get<{ version?: string }>("/api/version"),
         ]);
-        models = (tags.models ?? []).map(toDiskModel);
+        models = await shapes.fill((tags.models ?? []).map(toDiskModel));
         version = typeof v.version === "string" ? v.version : null;
         tagsAt = now();
       }

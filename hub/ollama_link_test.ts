@@ -77,6 +77,50 @@ Deno.test("startOllamaLink() assembles a snapshot from /api/ps, /api/tags and /a
   await quiet();
 });
 
+Deno.test("startOllamaLink() fills each model's shape from /api/show, once per digest", async () => {
+  await using sim = startTestSim();
+  const { link, snapshots, paths, quiet, last } = record(sim.url);
+  await waitFor("a snapshot", () => snapshots.length > 0);
+  const byName = new Map(last()!.ollama.models.map((m) => [m.name, m.shape]));
+  assert.deepEqual(byName.get("qwen3:8b"), {
+    architecture: "qwen3",
+    blockCount: 36,
+    headCount: 32,
+    headCountKv: 8,
+    keyLength: 128,
+    valueLength: 128,
+    embeddingLength: 4096,
+    contextLength: 40960,
+    embedding: false,
+  });
+  assert.equal(byName.get("nomic-embed-text:latest")?.embedding, true);
+  assert.ok([...byName.values()].every((shape) => shape != null));
+  const shows = () => paths.filter((p) => p === "/api/show").length;
+  assert.equal(shows(), 4, "one /api/show per model");
+  link.refresh();
+  const tags = paths.filter((p) => p === "/api/tags").length;
+  await waitFor("the tags again", () => paths.filter((p) => p === "/api/tags").length > tags);
+  await waitFor("a snapshot after them", () => snapshots.length > 3);
+  assert.equal(shows(), 4, "known digests are not shown again");
+  assert.ok(last()!.ollama.models.every((m) => m.shape != null), "models keep their shapes");
+  await quiet();
+});
+
+Deno.test("startOllamaLink() leaves a shape null when /api/show fails", async () => {
+  await using sim = startTestSim();
+  const faults = await fetch(`${sim.url}/_sim/faults`, {
+    method: "POST",
+    body: JSON.stringify({ fail: { count: 1000, status: 500, path: "/api/show" } }),
+  });
+  await faults.body?.cancel();
+  const { snapshots, lost, quiet, last } = record(sim.url);
+  await waitFor("a snapshot", () => snapshots.length > 0);
+  assert.equal(last()!.ollama.models.length, 4);
+  assert.ok(last()!.ollama.models.every((m) => m.shape === null));
+  assert.deepEqual(lost, [], "a failed /api/show does not lose the server");
+  await quiet();
+});
+
 Deno.test("startOllamaLink() sees a model loaded on the server, and its tags again", async () => {
   await using sim = startTestSim();
   const { snapshots, paths, quiet, last } = record(sim.url);

@@ -47,6 +47,18 @@ export interface ProcessModel {
   context_length: number;
 }
 
+/**
+ * The fields of a `POST /api/show` answer that Corral reads (OLLAMA_API.md §2.7). `model_info` holds
+ * the GGUF's key/value pairs (`general.architecture`, `<arch>.block_count`, ...); without `verbose`,
+ * Ollama empties every array of more than 5 elements in it.
+ */
+export interface ShowResponse {
+  details?: ModelDetails;
+  model_info?: Record<string, unknown>;
+  capabilities?: Capability[];
+  modified_at?: string;
+}
+
 /** The `options` map of generate, chat and embed requests. */
 export interface RequestOptions {
   num_ctx?: number;

@@ -105,6 +105,28 @@ export interface HostInfo {
   bootId: string;
 }
 
+/**
+ * A model's attention shape, read from `/api/show` `model_info` (`<arch>.block_count`,
+ * `<arch>.attention.head_count_kv`, `key_length`, ...): what the hub needs to predict the memory
+ * Ollama will give the model for a context (its KV cache is `contextLength × slots ×
+ * (keyLength + valueLength) × headCountKv × blockCount` elements).
+ */
+export interface ModelShape {
+  /** `general.architecture`, e.g. `qwen3`, `llama`, `gemma3`. */
+  architecture: string;
+  blockCount: number;
+  headCount: number;
+  headCountKv: number;
+  /** Per-head key and value sizes; `embeddingLength / headCount` where the model gives none. */
+  keyLength: number;
+  valueLength: number;
+  embeddingLength: number;
+  /** The context the model was trained for: Ollama never loads it with more. */
+  contextLength: number;
+  /** An embedding model (`embedding` capability): Ollama gives it one slot. */
+  embedding: boolean;
+}
+
 /** A model on the host's disk (`/api/tags`). */
 export interface DiskModel {
   name: string;
@@ -114,6 +136,8 @@ export interface DiskModel {
   family: string;
   parameterSize: string;
   quantization: string;
+  /** Its shape from `/api/show`, once the agent has read it; absent or `null` until then. */
+  shape?: ModelShape | null;
 }
 
 /** A model loaded in memory (`/api/ps`). */
@@ -137,6 +161,11 @@ export interface OllamaReport {
   loaded: LoadedModel[];
   /** Parallel request slots per loaded model (`OLLAMA_NUM_PARALLEL`, from the agent's config). */
   slots: number;
+  /**
+   * The host's `OLLAMA_CONTEXT_LENGTH`, from the agent's config: the context Ollama gives a request
+   * that sets no `num_ctx`. 0 or absent: Ollama picks by VRAM (4k, 32k from 23 GiB, 256k from 47).
+   */
+  contextLength?: number;
 }
 
 /** The agent itself. */

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { toModelShape } from "../../shared/ollama_convert.ts";
 import { createSimApp } from "./app.ts";
+import { findInCatalogue, kvBytesPerToken } from "./catalogue.ts";
 import { resolveProfile } from "./profile.ts";
 import { Simulator } from "./simulator.ts";
 
@@ -161,6 +163,23 @@ Deno.test("/api/ps lists the latest expiry first; eviction takes the shortest ke
   // qwen3:8b (about 6.3 GB with a 4k context) does not fit beside both (7 GB): one must go.
   await s.call("/api/generate", { json: { model: "qwen3:8b", keep_alive: "30m" } });
   assert.deepEqual(await names(), ["gemma3:4b", "qwen3:8b"]);
+  const state = await (await s.call("/_sim/state")).json();
+  assert.deepEqual(state.counters, { loads: 3, reloads: 0, evictions: 1 });
+});
+
+Deno.test("a num_ctx past the model's trained context loads the trained context", async () => {
+  using s = setup();
+  const load = (num_ctx: number) =>
+    s.call("/api/generate", { json: { model: "qwen3:8b", options: { num_ctx } } });
+  await load(131072);
+  const [model] = (await (await s.call("/api/ps")).json()).models;
+  assert.equal(model.context_length, 40960, "qwen3:8b was trained for 40960");
+  await load(40960);
+  await load(65536);
+  const counters = async () => (await (await s.call("/_sim/state")).json()).counters;
+  assert.deepEqual(await counters(), { loads: 1, reloads: 0, evictions: 0 }, "the same runner");
+  await load(8192);
+  assert.deepEqual(await counters(), { loads: 2, reloads: 1, evictions: 0 });
 });
 
 Deno.test("/api/ps shows a model alone on a too-small GPU split between VRAM and RAM", async () => {
@@ -170,6 +189,32 @@ Deno.test("/api/ps shows a model alone on a too-small GPU split between VRAM and
   assert.equal(model.context_length, 4096);
   assert.equal(model.size_vram, 4 * 1024 ** 3);
   assert.ok(model.size > model.size_vram);
+});
+
+Deno.test("/api/show serves model_info as real Ollama does, with key and value lengths", async () => {
+  using s = setup();
+  const show = await (await s.call("/api/show", { json: { model: "qwen3:8b" } })).json();
+  const info = show.model_info;
+  assert.equal(info["general.architecture"], "qwen3");
+  assert.deepEqual(
+    [
+      "block_count",
+      "attention.head_count",
+      "attention.head_count_kv",
+      "attention.key_length",
+      "attention.value_length",
+      "embedding_length",
+      "context_length",
+    ].map((key) => info[`qwen3.${key}`]),
+    [36, 32, 8, 128, 128, 4096, 40960],
+  );
+  const shape = toModelShape(show)!;
+  const spec = findInCatalogue("qwen3:8b")!;
+  assert.equal(
+    2 * shape.blockCount * shape.headCountKv * (shape.keyLength + shape.valueLength),
+    kvBytesPerToken(spec),
+    "the KV cache sized from model_info is the simulator's",
+  );
 });
 
 Deno.test("/api/create from a model streams Ollama's statuses and derives a new model", async () => {

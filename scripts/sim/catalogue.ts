@@ -165,10 +165,14 @@ export function findInCatalogue(displayName: string): ModelSpec | undefined {
   return spec && { ...spec, name: displayName };
 }
 
+/** Each attention head's key (and value) size: `embedding_length / head_count`. */
+export function headDim(spec: ModelSpec): number {
+  return spec.embeddingLength / Math.max(1, spec.headCount);
+}
+
 /** Bytes of one token's key/value cache at f16, from the model's attention shape. */
 export function kvBytesPerToken(spec: ModelSpec): number {
-  const headDim = spec.embeddingLength / Math.max(1, spec.headCount);
-  return 2 * spec.blockCount * spec.headCountKv * headDim * 2;
+  return 2 * spec.blockCount * spec.headCountKv * headDim(spec) * 2;
 }
 
 /** Bytes of weights: the model blob, without the small template/license/params layers. */

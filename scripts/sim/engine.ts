@@ -57,7 +57,11 @@ export type GenerationEvent =
     context: number[];
   };
 
-/** The settings that pin a loaded runner; a request with other values forces a reload. */
+/**
+ * The settings that pin a loaded runner; a request with other values forces a reload. A `num_ctx`
+ * past what the model was trained for is cut to it, as Ollama does ("requested context size too
+ * large for model", `llm/server.go`).
+ */
 export function runnerSettings(
   profile: Profile,
   spec: ModelSpec,
@@ -65,7 +69,9 @@ export function runnerSettings(
 ): RunnerSettings {
   const { num_batch, num_gpu, main_gpu, use_mmap, num_thread } = options;
   return {
-    numCtx: options.num_ctx ?? defaultNumCtx(profile, spec),
+    numCtx: options.num_ctx === undefined
+      ? defaultNumCtx(profile, spec)
+      : Math.min(options.num_ctx, spec.contextLength),
     extra: JSON.stringify({ num_batch, num_gpu, main_gpu, use_mmap, num_thread }),
   };
 }

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { formatGoTime } from "../../shared/go_time.ts";
 import { normalizeModelName } from "../../shared/model_name.ts";
 import type { ProgressLine } from "../../shared/ollama.ts";
-import { findInCatalogue, kvBytesPerToken, type ModelSpec } from "./catalogue.ts";
+import { findInCatalogue, headDim, kvBytesPerToken, type ModelSpec } from "./catalogue.ts";
 import { modelNotFound, SimError } from "./errors.ts";
 import {
   empty,
@@ -122,6 +122,10 @@ export function modelRoutes(sim: Simulator): Hono {
         "general.quantization_version": 2,
         [`${arch}.attention.head_count`]: spec.headCount,
         [`${arch}.attention.head_count_kv`]: spec.headCountKv,
+        // The head dimension kvBytesPerToken assumes, so that a client sizing the KV cache from
+        // model_info (as the hub does) agrees with the memory the simulator gives the model.
+        [`${arch}.attention.key_length`]: headDim(spec),
+        [`${arch}.attention.value_length`]: headDim(spec),
         [`${arch}.block_count`]: spec.blockCount,
         [`${arch}.context_length`]: spec.contextLength,
         [`${arch}.embedding_length`]: spec.embeddingLength,

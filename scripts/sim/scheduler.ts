@@ -6,9 +6,9 @@
  * - Requests that need a load (or a reload, or an eviction first) join one pending queue of at most
  *   `OLLAMA_MAX_QUEUE`; past that they fail at once with 503. The queue is served one request at a
  *   time, so only one model loads at a time.
- * - A model that does not fit evicts others first: the idle one with the shortest keep_alive, else
- *   it waits for the shortest-keep_alive one to go idle (not LRU). Alone on the box, a model that
- *   still does not fit is split between VRAM and RAM (`size_vram` < `size`).
+ * - A model that does not fit evicts others first: the idle one with the shortest keep_alive (ties
+ *   by model name), else it waits for the shortest-keep_alive one to go idle (not LRU). Alone on
+ *   the box, a model that still does not fit is split between VRAM and RAM (`size_vram` < `size`).
  * - keep_alive: the timer runs only while no request is in flight; the latest request that names a
  *   keep_alive sets it; 0 unloads as soon as the model goes idle.
  *
@@ -56,6 +56,8 @@ export class Runner {
   expiresAt = 0;
   /** Marked for unload as soon as it goes idle (eviction or reload). */
   expiring = false;
+  /** Why it was marked: to make room for another model (counted on unload), or a reload. */
+  evictedFor?: "room" | "reload";
   readonly loadedAt: number;
   readonly unloaded: PromiseWithResolvers<void> = Promise.withResolvers();
   waiters: { grant: () => void; signal: AbortSignal; onAbort: () => void }[] = [];
@@ -108,8 +110,23 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** What the scheduler has done since it started, for `/_sim/state` and tests. */
+export interface SchedulerCounters {
+  /** Models loaded (reloads included). */
+  loads: number;
+  /** Loads that replaced a runner of the same model with other settings (num_ctx, options). */
+  reloads: number;
+  /**
+   * Runners unloaded to make room for another model (memory or `MAX_LOADED_MODELS`); not
+   * keep_alive expiries, explicit unloads or reloads.
+   */
+  evictions: number;
+}
+
 /** The simulated Ollama scheduler of one host. */
 export class Scheduler {
+  /** Loads, reloads and evictions so far. */
+  readonly counters: SchedulerCounters = { loads: 0, reloads: 0, evictions: 0 };
   #options: SchedulerOptions;
   #runners = new Map<string, Runner>();
   #pending: Pending[] = [];
@@ -239,23 +256,27 @@ export class Scheduler {
   async #runnerFor(request: AcquireRequest): Promise<Runner> {
     const { profile } = this.#options;
     const spec = request.model.spec;
+    let reload = false;
     for (;;) {
       if (this.#closed) throw shuttingDown();
       const existing = this.#runners.get(modelKey(request.model.name)!);
       if (existing && this.#compatible(existing, request)) return existing;
       if (existing) {
-        await this.#evict(existing);
+        // Other settings: a reload. The same settings: it was already on its way out.
+        const { numCtx, extra } = existing.settings;
+        if (numCtx !== request.settings.numCtx || extra !== request.settings.extra) reload = true;
+        await this.#evict(existing, "reload");
         continue;
       }
       if (this.#runners.size >= this.maxLoaded) {
-        await this.#evict(this.#victim());
+        await this.#evict(this.#victim(), "room");
         continue;
       }
       const parallel = slotsFor(profile, spec);
       const memory = footprint(spec, request.settings.numCtx, parallel);
       const placement = place(profile, this.usedVram(), memory.total);
       if (!fitsInVram(placement) && this.#runners.size > 0) {
-        await this.#evict(this.#victim());
+        await this.#evict(this.#victim(), "room");
         continue;
       }
       const ramFree = profile.ram - RAM_RESERVED -
@@ -269,7 +290,9 @@ export class Scheduler {
           } GiB)`,
         );
       }
-      return await this.#load(request, parallel, memory, placement);
+      const runner = await this.#load(request, parallel, memory, placement);
+      if (reload) this.counters.reloads++;
+      return runner;
     }
   }
 
@@ -304,17 +327,26 @@ export class Scheduler {
     );
     runner.expiresAt = this.#expiry(runner);
     this.#runners.set(modelKey(model.name)!, runner);
+    this.counters.loads++;
     return runner;
   }
 
-  /** The runner to evict: the idle one with the shortest keep_alive, else the shortest. */
+  /**
+   * The runner to evict, as `findRunnerToUnload` in Ollama's `server/sched.go` picks it: sorted by
+   * keep_alive, shortest first (kept forever last), ties by model name; the first idle one, else
+   * the first.
+   */
   #victim(): Runner {
-    const byDuration = [...this.#runners.values()].sort((a, b) => a.keepAliveMs - b.keepAliveMs);
+    const byDuration = [...this.#runners.values()].sort((a, b) =>
+      a.keepAliveMs - b.keepAliveMs ||
+      (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0)
+    );
     return byDuration.find((r) => r.active === 0) ?? byDuration[0]!;
   }
 
-  async #evict(runner: Runner): Promise<void> {
+  async #evict(runner: Runner, why: "room" | "reload"): Promise<void> {
     runner.expiring = true;
+    runner.evictedFor ??= why;
     if (runner.active === 0) this.#unload(runner);
     await runner.unloaded.promise;
   }
@@ -402,7 +434,10 @@ export class Scheduler {
     if (runner.timer !== undefined) clearTimeout(runner.timer);
     runner.timer = undefined;
     const key = modelKey(runner.model.name)!;
-    if (this.#runners.get(key) === runner) this.#runners.delete(key);
+    if (this.#runners.get(key) === runner) {
+      this.#runners.delete(key);
+      if (runner.evictedFor === "room" && !this.#closed) this.counters.evictions++;
+    }
     runner.unloaded.resolve();
   }
 }

@@ -14,10 +14,15 @@ function setup(overrides: Record<string, unknown> = {}) {
     store.put(spec, libraryLayers(spec), 0);
   }
   const scheduler = new Scheduler({ profile, clock: realClock, toReal: (ms) => ms / 1000 });
-  const request = (name: string, keepAliveMs?: number, signal = new AbortController().signal) =>
+  const request = (
+    name: string,
+    keepAliveMs?: number,
+    signal = new AbortController().signal,
+    numCtx = 4096,
+  ) =>
     scheduler.acquire({
       model: store.get(name)!,
-      settings: { numCtx: 4096, extra: "" },
+      settings: { numCtx, extra: "" },
       keepAliveMs,
       signal,
     });
@@ -85,4 +90,56 @@ Deno.test("Scheduler.close() fails a load in progress at once and leaves no time
   assert.equal(s.scheduler.loading?.model, "llama3.2:3b");
   s.scheduler.close();
   await assert.rejects(loading, { status: 500, message: "server is shutting down" });
+});
+
+Deno.test("Scheduler evicts the idle model with the shortest keep_alive, ties by model name", async () => {
+  using s = setup({ max_loaded_models: 2 });
+  // llama loads first, so that map order alone would pick it.
+  (await s.request("llama3.2:3b", 600_000)).release();
+  (await s.request("gemma3:4b", 600_000)).release();
+  (await s.request("qwen3:8b", 600_000)).release();
+  const names = () => s.scheduler.loaded().map((r) => r.model.name).sort();
+  assert.deepEqual(names(), ["llama3.2:3b", "qwen3:8b"], "gemma3:4b sorts before llama3.2:3b");
+  // A shorter keep_alive goes first whatever its name; one kept forever goes last.
+  (await s.request("qwen3:8b", FOREVER)).release();
+  (await s.request("llama3.2:3b", 1_000)).release();
+  (await s.request("gemma3:4b", 600_000)).release();
+  assert.deepEqual(names(), ["gemma3:4b", "qwen3:8b"]);
+});
+
+Deno.test("Scheduler counts loads, reloads and evictions, and not expiries or unloads", async () => {
+  using s = setup({ max_loaded_models: 1, num_parallel: 2 });
+  const counters = () => ({ ...s.scheduler.counters });
+  assert.deepEqual(counters(), { loads: 0, reloads: 0, evictions: 0 });
+
+  (await s.request("llama3.2:3b")).release();
+  (await s.request("llama3.2:3b")).release();
+  assert.deepEqual(counters(), { loads: 1, reloads: 0, evictions: 0 }, "a loaded model is reused");
+
+  (await s.request("llama3.2:3b", undefined, undefined, 8192)).release();
+  assert.deepEqual(counters(), { loads: 2, reloads: 1, evictions: 0 }, "another num_ctx reloads");
+
+  (await s.request("gemma3:4b")).release();
+  assert.deepEqual(counters(), { loads: 3, reloads: 1, evictions: 1 }, "MAX_LOADED_MODELS evicts");
+
+  assert.equal(s.scheduler.unload(s.scheduler.loaded()[0]!.model), true);
+  assert.deepEqual(s.scheduler.loaded(), []);
+  (await s.request("gemma3:4b", 0)).release();
+  assert.deepEqual(s.scheduler.loaded(), [], "keep_alive 0 unloads once idle");
+  (await s.request("qwen3:8b", 20)).release();
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(s.scheduler.loaded(), [], "keep_alive expired");
+  assert.deepEqual(counters(), { loads: 5, reloads: 1, evictions: 1 }, "none of these evicts");
+});
+
+Deno.test("Scheduler counts an eviction for memory once, when the busy victim goes idle", async () => {
+  using s = setup({ gpus: [{ name: "Mid", vram: "8GiB", bandwidth: "360GB/s" }] });
+  const busy = await s.request("qwen3:8b");
+  const waiting = s.request("gemma3:4b");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(s.scheduler.counters.evictions, 0, "not until it is unloaded");
+  busy.release();
+  (await waiting).release();
+  assert.deepEqual(s.scheduler.loaded().map((r) => r.model.name), ["gemma3:4b"]);
+  assert.deepEqual({ ...s.scheduler.counters }, { loads: 2, reloads: 0, evictions: 1 });
 });

@@ -71,10 +71,15 @@ export class Simulator {
     return this.#closing.signal;
   }
 
-  /** Loads the profile's `preload` models, one after another, as a client's empty prompt would. */
-  async preload(): Promise<void> {
+  /**
+   * Loads the profile's `preload` models, one after another, as a client's empty prompt would.
+   *
+   * @param options The request's options, e.g. `{ num_ctx: 8192 }` to preload as a hub with that
+   *   context policy would load them; none by default (the host's default context).
+   */
+  async preload(options: { num_ctx?: number } = {}): Promise<void> {
     for (const name of this.profile.preload) {
-      await this.engine.preload(this.store.get(name)!, {}, undefined, this.#closing.signal);
+      await this.engine.preload(this.store.get(name)!, options, undefined, this.#closing.signal);
     }
   }
 
@@ -110,6 +115,7 @@ export class Simulator {
       }),
       loading: this.scheduler.loading?.model ?? null,
       queued: this.scheduler.queued,
+      counters: { ...this.scheduler.counters },
       loaded: this.scheduler.loaded().map((r) => ({
         name: r.model.name,
         size: r.memory.total,
