@@ -105,7 +105,7 @@ export function isModelPattern(pattern: string): boolean {
 }
 
 /** Whether `pattern` (a name, `name:*` or `*`) covers the model with key `model`. */
-function matches(pattern: string, model: string): boolean {
+export function patternMatches(pattern: string, model: string): boolean {
   if (pattern === "*") return true;
   if (pattern.endsWith(":*")) {
     const base = modelKey(pattern.slice(0, -2));
@@ -117,5 +117,5 @@ function matches(pattern: string, model: string): boolean {
 /** Whether `key` may use the model with key `model`; no key (open API) or no list allows all. */
 export function keyAllows(key: ApiKeyEntry | null, model: string): boolean {
   if (!key?.models) return true;
-  return key.models.some((pattern) => matches(pattern, model));
+  return key.models.some((pattern) => patternMatches(pattern, model));
 }

@@ -40,6 +40,13 @@ import {
 import { DISCOVERY_PORT } from "../shared/discovery.ts";
 import { isModelPattern } from "./auth.ts";
 import {
+  DEFAULT_POLICY,
+  type FleetPolicy,
+  keepAliveSetting,
+  modelPolicies,
+  numCtxSetting,
+} from "./fleet_policy.ts";
+import {
   HISTORY_FIELDS,
   HISTORY_HELP,
   type HistoryConfig,
@@ -56,6 +63,8 @@ export interface OllamaServer {
   name: string | null;
   /** Its parallel slots per model (its `OLLAMA_NUM_PARALLEL`). */
   slots: number;
+  /** Its `OLLAMA_CONTEXT_LENGTH`; 0 when Ollama picks a context by VRAM. */
+  contextLength: number;
 }
 
 /** A client API key, known only by its hash. */
@@ -106,6 +115,8 @@ export interface HubConfig {
   offlineAfterMs: number;
   /** Other hosts to try when one fails before the first byte. */
   retries: number;
+  /** The `num_ctx` and `keep_alive` set on native requests that carry none (`fleet_policy.ts`). */
+  routing: FleetPolicy;
   history: HistoryConfig;
 }
 
@@ -141,7 +152,9 @@ type FlagName =
   | "queue-max"
   | "queue-timeout"
   | "offline-after"
-  | "retries";
+  | "retries"
+  | "num-ctx"
+  | "keep-alive";
 
 /** The hub's flags, for `--help` and {@link parseHubFlags}. */
 export const HUB_HELP = `Usage: deno task hub [options]
@@ -169,6 +182,10 @@ Options:
   --queue-timeout D           how long one may wait before a 503 (default 10m)
   --offline-after D           silence after which a host is offline (default 2500ms)
   --retries N                 other hosts to try when one fails before answering (default 2)
+  --num-ctx N                 the context set on native requests that set none (default 8192;
+                              "ollama": each host's own default, chosen by its VRAM)
+  --keep-alive D              the keep_alive set on requests that set none (default 30m;
+                              "ollama": each host's OLLAMA_KEEP_ALIVE)
 ${HISTORY_HELP}
   -h, --help                  this help
 
@@ -199,6 +216,8 @@ export function parseHubFlags(args: string[]): HubFlags & { help: boolean } {
       "queue-timeout": string,
       "offline-after": string,
       retries: string,
+      "num-ctx": string,
+      "keep-alive": string,
       db: string,
       "data-dir": string,
       "sample-interval": string,
@@ -211,12 +230,21 @@ export function parseHubFlags(args: string[]): HubFlags & { help: boolean } {
   return values as HubFlags & { help: boolean };
 }
 
-const ollamaRecord = record({ url }, { name: text, slots: integer(1, 512) });
+const ollamaRecord = record({ url }, {
+  name: text,
+  slots: integer(1, 512),
+  context_length: integer(0, 16_777_216),
+});
 
 function ollamaServer(value: unknown): OllamaServer {
-  if (typeof value === "string") return { url: url(value), name: null, slots: 1 };
+  if (typeof value === "string") return { url: url(value), name: null, slots: 1, contextLength: 0 };
   const server = ollamaRecord(value);
-  return { url: server.url, name: server.name ?? null, slots: server.slots ?? 1 };
+  return {
+    url: server.url,
+    name: server.name ?? null,
+    slots: server.slots ?? 1,
+    contextLength: server.context_length ?? 0,
+  };
 }
 
 function keyHash(value: unknown): string {
@@ -337,6 +365,19 @@ const FIELDS = {
     parse: duration(500),
   },
   retries: { yaml: "retries", env: "CORRAL_RETRIES", flag: "retries", parse: integer(0, 5) },
+  numCtx: {
+    yaml: "routing.num_ctx",
+    env: "CORRAL_NUM_CTX",
+    flag: "num-ctx",
+    parse: numCtxSetting,
+  },
+  keepAlive: {
+    yaml: "routing.keep_alive",
+    env: "CORRAL_KEEP_ALIVE",
+    flag: "keep-alive",
+    parse: keepAliveSetting,
+  },
+  modelPolicies: { yaml: "routing.models", parse: modelPolicies },
   ...HISTORY_FIELDS,
 } satisfies Record<string, Field<unknown, FlagName>>;
 
@@ -389,6 +430,11 @@ export function loadHubConfig(sources: ConfigSources): HubConfig {
     queue: { max: values.queueMax ?? 512, timeoutMs: values.queueTimeoutMs ?? 600_000 },
     offlineAfterMs: values.offlineAfterMs ?? 2500,
     retries: values.retries ?? 2,
+    routing: {
+      numCtx: values.numCtx !== undefined ? values.numCtx : DEFAULT_POLICY.numCtx,
+      keepAlive: values.keepAlive !== undefined ? values.keepAlive : DEFAULT_POLICY.keepAlive,
+      models: values.modelPolicies ?? [],
+    },
     history,
   });
 }

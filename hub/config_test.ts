@@ -62,6 +62,7 @@ const DEFAULTS: HubConfig = {
   queue: { max: 512, timeoutMs: 600_000 },
   offlineAfterMs: 2500,
   retries: 2,
+  routing: { numCtx: 8192, keepAlive: "30m", models: [] },
   history: {
     enabled: true,
     databaseUrl: null,
@@ -97,8 +98,13 @@ Deno.test("loadHubConfig() accepts each example in hub/config.example.yaml", asy
   assert.deepEqual(config.discovery.probeTo, ["192.168.1.255", "10.0.0.255"]);
   assert.deepEqual(config.agents, ["http://10.1.0.5:11435", "http://gpu-7.lab.example:11435"]);
   assert.deepEqual(config.ollama, [
-    { url: "http://10.1.0.9:11434", name: null, slots: 1 },
-    { url: "http://workstation.lab.example:11434", name: "workstation", slots: 4 },
+    { url: "http://10.1.0.9:11434", name: null, slots: 1, contextLength: 0 },
+    {
+      url: "http://workstation.lab.example:11434",
+      name: "workstation",
+      slots: 4,
+      contextLength: 8192,
+    },
   ]);
   assert.equal(config.apiKeys.length, 1);
   assert.deepEqual(config.apiKeys[0]!.models, ["qwen3:*", "llama3.2:3b"]);
@@ -149,7 +155,7 @@ Deno.test("loadHubConfig() reads every flag", () => {
     fleetKeyFile: "/k",
     insecure: true,
     discovery: { enabled: true, port: 9001, probeTo: ["10.0.0.255"] },
-    ollama: [{ url: "http://o:11434", name: null, slots: 1 }],
+    ollama: [{ url: "http://o:11434", name: null, slots: 1, contextLength: 0 }],
     openApi: true,
     apiKeysFile: "/keys.yaml",
     queue: { max: 0, timeoutMs: 30_000 },
@@ -216,16 +222,17 @@ Deno.test("loadHubConfig() finds the fleet key in systemd's credentials director
 });
 
 Deno.test("loadHubConfig() reads plain Ollama servers as URLs or mappings", () => {
-  const yamlText = "ollama:\n  - http://a:11434/\n  - {url: 'http://b:11434', name: b, slots: 3}\n";
+  const yamlText =
+    "ollama:\n  - http://a:11434/\n  - {url: 'http://b:11434', name: b, slots: 3, context_length: 8192}\n";
   const config = loadHubConfig({ yamlText, env: { CORRAL_FLEET_KEY: KEY } });
   assert.deepEqual(config.ollama, [
-    { url: "http://a:11434", name: null, slots: 1 },
-    { url: "http://b:11434", name: "b", slots: 3 },
+    { url: "http://a:11434", name: null, slots: 1, contextLength: 0 },
+    { url: "http://b:11434", name: "b", slots: 3, contextLength: 8192 },
   ]);
   const fromEnv = loadHubConfig({
     env: { CORRAL_FLEET_KEY: KEY, CORRAL_OLLAMA_SERVERS: "http://c" },
   });
-  assert.deepEqual(fromEnv.ollama, [{ url: "http://c", name: null, slots: 1 }]);
+  assert.deepEqual(fromEnv.ollama, [{ url: "http://c", name: null, slots: 1, contextLength: 0 }]);
 });
 
 Deno.test("loadHubConfig() refuses a host listed twice in agents and ollama", () => {

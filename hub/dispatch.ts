@@ -42,7 +42,15 @@ export interface DispatchDeps {
   retries: number;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * The routing decision. @default {@link route}; the routing benchmark passes its baselines
+   * (least-connections, random) here, so that they run on the same hub, agents and queue.
+   */
+  route?: RouteFn;
 }
+
+/** A routing decision function with {@link route}'s contract. */
+export type RouteFn = typeof route;
 
 /** One request to dispatch. */
 export interface DispatchRequest {
@@ -69,6 +77,8 @@ export interface DispatchRequest {
   retry?: boolean;
   /** Where the request went and why, for the request log. */
   trace?: RequestTrace;
+  /** The `num_ctx` the request sets, after the fleet policy; `null` or absent: none. */
+  numCtx?: number | null;
 }
 
 /**
@@ -158,13 +168,19 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
   const maxAttempts = request.pinned || request.retry === false ? 1 : 1 + deps.retries;
   let lastFailure = "";
 
+  const decideWith = deps.route ?? route;
+  const numCtx = request.numCtx ?? null;
+  if (key !== null && request.purpose === "inference" && !request.pinned) {
+    stats.recordArrival(key, numCtx);
+  }
   const decide = () =>
-    route(registry.routeHosts(), inFlight, {
+    decideWith(registry.routeHosts(), inFlight, {
       model: key,
       purpose: request.purpose,
       exclude,
       pinned: request.pinned,
       seq: seq++,
+      numCtx,
     }, stats);
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -188,7 +204,8 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
         }
         if (again.choice.wait) return { type: "wait" };
         const { choice } = again;
-        return { type: "granted", value: { choice, end: inFlight.begin(choice.host.id, key) } };
+        const end = inFlight.begin(choice.host.id, key, choice.context ?? null);
+        return { type: "granted", value: { choice, end } };
       };
       try {
         grant = await queue.wait(key, retry, request.signal);
@@ -204,7 +221,8 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
         return errorResponse(request.dialect, 503, message, { "retry-after": String(retryAfter) });
       }
     } else {
-      grant = { choice: result.choice, end: inFlight.begin(result.choice.host.id, key) };
+      const { choice } = result;
+      grant = { choice, end: inFlight.begin(choice.host.id, key, choice.context ?? null) };
     }
 
     const { choice, end } = grant;
@@ -245,26 +263,29 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
     }
 
     const ttfbMs = performance.now() - started;
-    if (choice.reason === "on-disk" && upstream.ok && key !== null) {
+    if (
+      (choice.reason === "on-disk" || choice.reason === "reload") && upstream.ok && key !== null
+    ) {
       const size = choice.host.onDisk.get(key)?.size;
       if (size) registry.recordLoad(host.id, size, ttfbMs);
     }
     // Ending the count frees the slot, and the hub pumps the fleet queue on every end.
     request.completed.finally(() => {
       if (key !== null && request.purpose === "inference") {
-        stats.recordRun(key, performance.now() - started);
+        stats.recordRun(key, performance.now() - started, host.id);
       }
       end();
     });
 
+    const routeLabel = describeRoute(choice);
     if (request.trace) {
       request.trace.hostId = host.id;
-      request.trace.route = choice.reason;
+      request.trace.route = routeLabel;
       request.trace.queuedMs = queuedMs > 0 ? queuedMs : null;
     }
     const responseHeaders = pick(upstream.headers, FORWARDED_RESPONSE);
     responseHeaders.set("x-corral-host", host.name);
-    responseHeaders.set("x-corral-route", choice.reason);
+    responseHeaders.set("x-corral-route", routeLabel);
     if (attempt > 1) responseHeaders.set("x-corral-attempts", String(attempt));
     if (queuedMs > 0) responseHeaders.set("x-corral-queued-ms", queuedMs.toFixed(0));
     const streaming = STREAM_TYPES.test(upstream.headers.get("content-type") ?? "");
@@ -280,6 +301,24 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
     });
   }
   return errorResponse(request.dialect, 502, `every host failed: ${lastFailure}`);
+}
+
+/**
+ * What was decided, as `X-Corral-Route` and the request log say it: the reason, then the
+ * runner's context and, for a load, its predicted size and what it evicts, e.g.
+ * `on-disk; ctx=8192; load=6.3GB; evicts=gemma3:12b,llama3.2:3b`.
+ */
+export function describeRoute(choice: RouteChoice): string {
+  let label: string = choice.reason;
+  if (choice.context !== undefined) label += `; ctx=${choice.context}`;
+  const load = choice.load;
+  if (load) {
+    label += `; load=${(load.bytes / 1e9).toFixed(1)}GB`;
+    if (load.evicts.length > 0) label += `; evicts=${load.evicts.join(",")}`;
+    if (load.blocked) label += "; waits-for-busy";
+    if (load.spills) label += "; spills-to-ram";
+  }
+  return label;
 }
 
 /** Carries a rendered failure out of the queue. */

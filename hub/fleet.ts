@@ -107,7 +107,9 @@ export class Fleet {
   }
 
   /** A plain Ollama server without an agent. */
-  addOllama(server: { url: string; name: string | null; slots: number }): string {
+  addOllama(
+    server: { url: string; name: string | null; slots: number; contextLength?: number },
+  ): string {
     const id = ollamaHostId(server.url);
     if (this.#byId.has(id)) return id;
     const name = server.name ?? new URL(server.url).host;
@@ -118,6 +120,7 @@ export class Fleet {
       name,
       url: server.url,
       slots: server.slots,
+      contextLength: server.contextLength ?? 0,
       fetch: this.#options.fetch,
       now: this.#now,
       onSnapshot: (snapshot) => registry.observe(id, snapshot, this.#now()),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { AgentSnapshot } from "../shared/protocol.ts";
+import type { AgentSnapshot, ModelShape } from "../shared/protocol.ts";
 
 /**
  * A host's place in the registry's state machine (`hub/host_status.ts`):
@@ -22,10 +22,14 @@ export type HostStatus = "online" | "degraded" | "offline" | "draining" | "maint
 /** How the hub reaches a host: through its agent, or straight to a plain Ollama (fewer metrics). */
 export type HostKind = "agent" | "ollama";
 
-/** A model loaded on a host, as the router sees it. */
+/** A model loaded on a host (or on its disk), as the router sees it. */
 export interface RouteModel {
   /** Bytes in memory (`size` in `/api/ps`), or on disk for {@link RouteHost.onDisk}. */
   size: number;
+  /** Loaded: the context its runner has (`context_length`), `null` when not reported. */
+  contextLength: number | null;
+  /** On disk: its attention shape, once the agent has read it. */
+  shape: ModelShape | null;
 }
 
 /** One host as the router needs it: everything precomputed, nothing to parse. */
@@ -37,6 +41,10 @@ export interface RouteHost {
   ollamaReachable: boolean;
   /** Parallel request slots per loaded model (`OLLAMA_NUM_PARALLEL`). */
   slots: number;
+  /** The host's `OLLAMA_CONTEXT_LENGTH`; 0 when Ollama picks by VRAM. */
+  contextLength: number;
+  /** Models Ollama keeps loaded at once (`OLLAMA_MAX_LOADED_MODELS`' default: 3 per GPU). */
+  maxLoaded: number;
   /** Loaded models by model key (`shared/model_name.ts` `modelKey()`). */
   loaded: ReadonlyMap<string, RouteModel>;
   /** Models on disk by model key, with their size on disk. */
@@ -63,6 +71,13 @@ export interface InFlight {
   total(hostId: string): number;
   /** How long ago (ms) the hub sent its latest request for `model` to `hostId`; 0 when none runs. */
   youngestAgeMs(hostId: string, model: string): number;
+  /**
+   * The context of the hub's latest request in flight for `model` on `hostId` (the runner it will
+   * run on has, or will be loaded with, that context); `null` when none is in flight.
+   */
+  contextOf(hostId: string, model: string): number | null;
+  /** The models the hub has requests in flight for on `hostId`, with their contexts. */
+  models(hostId: string): ReadonlyMap<string, number | null>;
 }
 
 /** The full record the registry keeps for a host. */

@@ -21,7 +21,7 @@ import { Sparks } from "./sparks.ts";
 import { apiKeysRequired, type HubConfig } from "./config.ts";
 import { createControlApp } from "./control.ts";
 import { type Discovery, startDiscovery } from "./discovery.ts";
-import type { Grant } from "./dispatch.ts";
+import type { Grant, RouteFn } from "./dispatch.ts";
 import { Fleet } from "./fleet.ts";
 import { type History, startHistory } from "./history/history.ts";
 import { withRequestLog } from "./history/request_log.ts";
@@ -39,6 +39,8 @@ export interface HubOptions {
   id?: string;
   /** @default quiet */
   log?: Logger;
+  /** Another routing decision, for the routing benchmark's baselines. @default router.ts `route` */
+  route?: RouteFn;
 }
 
 /** A running hub. */
@@ -71,9 +73,9 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const packets = newPacketCounters();
 
   const inFlight = new InFlightTable();
-  const registry = new Registry(inFlight);
-  const queue = new FleetQueue<Grant>({ max: config.queue.max, timeoutMs: config.queue.timeoutMs });
   const stats = new RunStats();
+  const registry = new Registry(inFlight, stats.memory);
+  const queue = new FleetQueue<Grant>({ max: config.queue.max, timeoutMs: config.queue.timeoutMs });
   const fleet = new Fleet({
     registry,
     token,
@@ -123,6 +125,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     token,
     retries: config.retries,
     fleet,
+    policy: config.routing,
+    route: options.route,
   };
   const dataApp = createDataApp({ ...dataDeps, keyring, keysOptional: !keysRequired });
   // The dashboard's pulls and model actions go through the data plane's own routes, as an admin:

@@ -13,9 +13,13 @@ interface HostCounts {
   byModel: Map<string, number>;
   /** When the latest request for each model was sent (`performance.now()`). */
   latest: Map<string, number>;
+  /** The context of the latest request for each model (its runner's), `null` when unknown. */
+  contexts: Map<string, number | null>;
   reported: Map<string, number>;
   reportedTotal: number;
 }
+
+const NONE: ReadonlyMap<string, number | null> = new Map();
 
 /** The hub's table of requests in flight; implements the router's {@link InFlight}. */
 export class InFlightTable implements InFlight {
@@ -35,6 +39,7 @@ export class InFlightTable implements InFlight {
         total: 0,
         byModel: new Map(),
         latest: new Map(),
+        contexts: new Map(),
         reported: new Map(),
         reportedTotal: 0,
       };
@@ -43,13 +48,18 @@ export class InFlightTable implements InFlight {
     return counts;
   }
 
-  /** Counts a request to `hostId` for `model` (a key, or `null`); returns the function that ends it. */
-  begin(hostId: string, model: string | null): () => void {
+  /**
+   * Counts a request to `hostId` for `model` (a key, or `null`); returns the function that ends it.
+   *
+   * @param context The context its runner has or will be loaded with, when the hub knows it.
+   */
+  begin(hostId: string, model: string | null, context: number | null = null): () => void {
     const counts = this.#host(hostId);
     counts.total++;
     if (model !== null) {
       counts.byModel.set(model, (counts.byModel.get(model) ?? 0) + 1);
       counts.latest.set(model, this.#now());
+      counts.contexts.set(model, context);
     }
     let ended = false;
     return () => {
@@ -61,6 +71,7 @@ export class InFlightTable implements InFlight {
         if (left === 0) {
           counts.byModel.delete(model);
           counts.latest.delete(model);
+          counts.contexts.delete(model);
         } else {
           counts.byModel.set(model, left);
         }
@@ -97,6 +108,14 @@ export class InFlightTable implements InFlight {
   youngestAgeMs(hostId: string, model: string): number {
     const latest = this.#hosts.get(hostId)?.latest.get(model);
     return latest === undefined ? 0 : Math.max(1, this.#now() - latest);
+  }
+
+  contextOf(hostId: string, model: string): number | null {
+    return this.#hosts.get(hostId)?.contexts.get(model) ?? null;
+  }
+
+  models(hostId: string): ReadonlyMap<string, number | null> {
+    return this.#hosts.get(hostId)?.contexts ?? NONE;
   }
 
   total(hostId: string): number {

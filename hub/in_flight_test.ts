@@ -92,3 +92,19 @@ Deno.test("InFlightTable.youngestAgeMs() is the age of the latest request still 
   second();
   assert.equal(table.youngestAgeMs("h", "m"), 0);
 });
+
+Deno.test("InFlightTable keeps the context of the latest request for each model while any runs", () => {
+  const table = new InFlightTable();
+  assert.equal(table.contextOf("h", "m"), null);
+  const first = table.begin("h", "m", 4096);
+  const second = table.begin("h", "m", 8192);
+  table.begin("h", "other");
+  assert.equal(table.contextOf("h", "m"), 8192);
+  assert.deepEqual([...table.models("h")], [["m", 8192], ["other", null]]);
+  first();
+  assert.equal(table.contextOf("h", "m"), 8192);
+  second();
+  assert.equal(table.contextOf("h", "m"), null);
+  assert.deepEqual([...table.models("h")], [["other", null]]);
+  assert.deepEqual([...table.models("nobody")], []);
+});

@@ -15,6 +15,7 @@ import { type AgentSnapshot, OLLAMA_NOT_POLLED } from "../shared/protocol.ts";
 import type { HostKind, HostRecord, HostStatus, RouteHost } from "./host.ts";
 import { type AdminState, type Health, initialHealth, nextHealth } from "./host_status.ts";
 import type { InFlightTable } from "./in_flight.ts";
+import type { MemoryBook } from "./memory_model.ts";
 import { DEFAULT_LOAD_RATE, reportedInFlight, toRouteHost } from "./route_view.ts";
 
 /** What changed in the registry. */
@@ -48,9 +49,15 @@ export class Registry {
   #routeHosts: RouteHost[] | null = null;
   readonly #inFlight: InFlightTable;
 
-  /** @param inFlight Gets each agent's reported in-flight counts. */
-  constructor(inFlight: InFlightTable) {
+  readonly #memory: MemoryBook | null;
+
+  /**
+   * @param inFlight Gets each agent's reported in-flight counts.
+   * @param memory Learns each loaded model's memory from every snapshot, for the router.
+   */
+  constructor(inFlight: InFlightTable, memory: MemoryBook | null = null) {
     this.#inFlight = inFlight;
+    this.#memory = memory;
   }
 
   /** Calls `listener` on every change; returns the function that unsubscribes. */
@@ -217,6 +224,21 @@ export class Registry {
       loadRate: entry.loadRate,
     });
     this.#routeHosts = null;
+    if (this.#memory) {
+      const { route } = record;
+      for (const [key, loaded] of route.loaded) {
+        const disk = route.onDisk.get(key);
+        if (!disk) continue;
+        this.#memory.observe(
+          key,
+          loaded.size,
+          disk.size,
+          disk.shape,
+          loaded.contextLength,
+          route.slots,
+        );
+      }
+    }
   }
 
   /** The router's view of every host; the same array until something changes. */

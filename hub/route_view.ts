@@ -29,11 +29,19 @@ export interface RouteViewInput {
   loadRate: number;
 }
 
-function byKey(models: readonly { name: string; size: number }[]): Map<string, RouteModel> {
+function byKey(
+  models: readonly { name: string; size: number; contextLength?: number | null; shape?: unknown }[],
+): Map<string, RouteModel> {
   const map = new Map<string, RouteModel>();
   for (const m of models) {
     const key = modelKey(m.name);
-    if (key) map.set(key, { size: m.size });
+    if (key) {
+      map.set(key, {
+        size: m.size,
+        contextLength: m.contextLength ?? null,
+        shape: (m.shape as RouteModel["shape"] | undefined) ?? null,
+      });
+    }
   }
   return map;
 }
@@ -54,7 +62,8 @@ export function toRouteHost(input: RouteViewInput): RouteHost {
   let freeVram = 0;
   let totalVram = 0;
   let hot = false;
-  for (const gpu of snapshot?.gpus.gpus ?? []) {
+  const gpus = snapshot?.gpus.gpus ?? [];
+  for (const gpu of gpus) {
     if (gpu.memoryTotal !== null) {
       totalVram += gpu.memoryTotal;
       freeVram += Math.max(0, gpu.memoryTotal - (gpu.memoryUsed ?? 0));
@@ -78,6 +87,8 @@ export function toRouteHost(input: RouteViewInput): RouteHost {
     status: input.status,
     ollamaReachable: input.ollamaReachable,
     slots: Math.max(1, snapshot?.ollama.slots ?? 1),
+    contextLength: Math.max(0, snapshot?.ollama.contextLength ?? 0),
+    maxLoaded: 3 * Math.max(1, gpus.length),
     loaded: byKey(snapshot?.ollama.loaded ?? []),
     onDisk: byKey(snapshot?.ollama.models ?? []),
     freeVram,

@@ -63,10 +63,41 @@ Deno.test("toRouteHost() keys loaded and on-disk models by model key", () => {
   const llama = modelKey("llama3.2")!;
   assert.equal(llama, modelKey("llama3.2:latest"));
   assert.deepEqual([...host.onDisk.keys()].sort(), [llama, modelKey("qwen3:8b")!].sort());
-  assert.deepEqual(host.onDisk.get(llama), { size: 2 * GB });
+  assert.deepEqual(host.onDisk.get(llama), { size: 2 * GB, contextLength: null, shape: null });
   assert.deepEqual([...host.loaded.keys()], [llama]);
-  assert.deepEqual(host.loaded.get(modelKey("LLAMA3.2:latest")!), { size: 3 * GB });
+  assert.deepEqual(host.loaded.get(modelKey("LLAMA3.2:latest")!), {
+    size: 3 * GB,
+    contextLength: null,
+    shape: null,
+  });
   assert.equal(host.loaded.has(modelKey("qwen3:8b")!), false);
+});
+
+Deno.test("toRouteHost() carries what the memory model needs: shapes, contexts, settings", () => {
+  const shape = {
+    architecture: "qwen3",
+    blockCount: 36,
+    headCount: 32,
+    headCountKv: 8,
+    keyLength: 128,
+    valueLength: 128,
+    embeddingLength: 4096,
+    contextLength: 40960,
+    embedding: false,
+  };
+  const host = view(snapshot((s) => {
+    s.ollama.models = [{ ...disk("qwen3:8b", 5 * GB), shape }];
+    s.ollama.loaded = [{ ...loaded("qwen3:8b", 6 * GB), contextLength: 8192 }];
+    s.ollama.contextLength = 16384;
+    s.gpus.gpus = [gpu(24 * GB, 6 * GB), gpu(24 * GB, 0)];
+  }));
+  const key = modelKey("qwen3:8b")!;
+  assert.deepEqual(host.onDisk.get(key)?.shape, shape);
+  assert.equal(host.loaded.get(key)?.contextLength, 8192);
+  assert.equal(host.contextLength, 16384);
+  assert.equal(host.maxLoaded, 6); // Ollama's default: three per GPU
+  assert.equal(view(snapshot()).maxLoaded, 3); // a CPU-only host: three
+  assert.equal(view(snapshot()).contextLength, 0); // an agent that says nothing: Ollama's tiers
 });
 
 Deno.test("toRouteHost() skips model names that are not valid", () => {

@@ -4,27 +4,44 @@
  * the same answer; the caller's `seq` counter is what turns ties into round-robin.
  *
  * Inference is priced in expected milliseconds until the request starts running, lowest first:
- * 1. `loaded`: the model is loaded (or loading because the hub already sent requests for it) and
- *    has a free slot: 0 ms;
- * 2. `loaded-busy`: loaded but every slot taken: the expected wait for a slot;
- * 3. `on-disk`: the expected load time from the model's size and the host's measured load rate.
+ * 1. `loaded`: a runner of the model with the request's context is loaded (or being loaded by
+ *    the hub's own requests) and has a free slot: 0 ms;
+ * 2. `loaded-busy`: such a runner, every slot taken: the expected wait for a slot, from the
+ *    measured run time of the model on that host;
+ * 3. `on-disk` (or `reload`, when a runner with another context must go first): the expected load
+ *    time, plus what the load evicts. Memory is predicted as Ollama sizes it (`memory_model.ts`:
+ *    the context Ollama will give the request on that host, times its slots), and the victims are
+ *    the ones Ollama's scheduler would pick ({@link planLoad}); each costs its recent demand times
+ *    its reload. A load that can only make room by unloading a model in use is a last resort.
+ *
+ * A model gets another copy only when its sustained demand (arrivals per second × run time) exceeds
+ * the slots of its loaded copies; until then, queueing behind a busy copy beats loading one, so a
+ * brief burst does not start a cascade of loads and evictions across the fleet.
  *
  * A busy host must beat a load to win: on equal cost, `loaded` comes before `on-disk`, which comes
- * before `loaded-busy`.
- *
- * Hot, low-memory and degraded hosts pay a penalty in every tier, so a cooler host that must load
- * the model can beat a hot one that has it loaded. Pulls and blob uploads are placed by free VRAM.
+ * before `loaded-busy`. Hot, low-memory and degraded hosts pay a penalty in every tier, so a cooler
+ * host that must load the model can beat a hot one that has it loaded. Pulls and blob uploads are
+ * placed by free VRAM.
  *
  * @module
  */
 
-import type { InFlight, RouteHost } from "./host.ts";
+import type { ModelShape } from "../shared/protocol.ts";
+import type { InFlight, RouteHost, RouteModel } from "./host.ts";
+import { effectiveContext, footprint, slotsFor } from "./memory_model.ts";
 
 /** What a request needs from a host: to run a model, to store a pulled model, or anything. */
 export type RoutePurpose = "inference" | "pull" | "any";
 
 /** Why a host was chosen; the hub sends it as `X-Corral-Route`. */
-export type RouteReason = "loaded" | "loaded-busy" | "on-disk" | "pull" | "pinned" | "any";
+export type RouteReason =
+  | "loaded"
+  | "loaded-busy"
+  | "on-disk"
+  | "reload"
+  | "pull"
+  | "pinned"
+  | "any";
 
 /** Why no host could be chosen. */
 export type RouteFailure = "no-hosts" | "not-found" | "pinned-unavailable";
@@ -40,12 +57,27 @@ export interface RouteRequest {
   pinned?: string | null;
   /** A counter the caller increments per request: round-robin among equal hosts. */
   seq: number;
+  /**
+   * The `num_ctx` the request sets (after the fleet policy); `null` or absent: none, so each host
+   * gives it its own default context.
+   */
+  numCtx?: number | null;
 }
 
 /** What the hub has measured, with defaults where it knows nothing yet. */
 export interface RouteStats {
-  /** Typical duration in ms of one request for `model` (a model key), e.g. an EWMA. */
-  expectedRunMs(model: string): number;
+  /**
+   * Typical duration in ms of one request for `model` (a model key), e.g. an EWMA; on `hostId`
+   * when given and measured there.
+   */
+  expectedRunMs(model: string, hostId?: string): number;
+  /**
+   * Recent requests per second for `model`, sustained (averaged over tens of seconds): those
+   * asking for context `numCtx` (`null`: those setting none), or all of them when `undefined`.
+   */
+  arrivalRate(model: string, numCtx: number | null | undefined): number;
+  /** Bytes a loaded `model` takes beyond weights and KV cache, once seen loaded (memory_model.ts). */
+  overhead(model: string): number | undefined;
 }
 
 /** One candidate host and what choosing it means. */
@@ -56,6 +88,10 @@ export interface RouteChoice {
   costMs: number;
   /** True when the host is loaded-busy: the hub queues the request rather than sending it now. */
   wait: boolean;
+  /** Inference: the context the request's runner has (or will be loaded with) on this host. */
+  context?: number;
+  /** Inference that loads the model: what the load takes and evicts. */
+  load?: LoadPlan | null;
 }
 
 /**
@@ -68,10 +104,25 @@ export type RouteResult =
 
 /** Fixed cost of loading a model from disk, in ms, before its bytes are counted. */
 export const LOAD_BASE_MS = 1000;
-/** Bytes of free VRAM a model needs, as a multiple of its size on disk (KV cache, graph). */
-export const VRAM_HEADROOM = 1.2;
-/** Added when a model does not fit in free VRAM, so Ollama must first evict another. */
-export const EVICTION_PENALTY_MS = 2000;
+/**
+ * Added to a load that can only make room by unloading a model with requests in flight: Ollama
+ * then waits for them, the host loads nothing else meanwhile, and their next requests reload it.
+ * Large enough that it is chosen only when nothing else can serve.
+ */
+export const IN_USE_EVICTION_MS = 120_000;
+/** Added to a load that does not fit even alone, so that Ollama splits it with system memory. */
+export const SPILL_PENALTY_MS = 10_000;
+/**
+ * Added to loading another copy of a model while its loaded copies' slots cover its sustained
+ * demand: queueing behind them is then cheaper for the fleet than loading (and evicting) again.
+ */
+export const REPLICA_HOLD_MS = 60_000;
+/** A model's demand, in busy slots, must exceed this share of its loaded slots for another copy. */
+export const REPLICA_DEMAND = 0.85;
+/** How far ahead an eviction's cost looks: the evicted model's requests in this many seconds. */
+export const EVICTION_HORIZON_S = 60;
+/** The most reloads an eviction is charged, however popular the evicted model. */
+export const EVICTION_MAX_WEIGHT = 3;
 /** Added to a load on a host already serving requests: Ollama loads one model at a time. */
 export const BUSY_LOAD_PENALTY_MS = 250;
 /** Added in every tier for a host with a GPU at or above 90 °C. */
@@ -90,7 +141,10 @@ export const FALLBACK_LOAD_RATE = 1024 ** 3;
 /** A choice with the keys it is sorted by. */
 interface Candidate {
   choice: RouteChoice;
-  /** Tier: inference 0 loaded, 1 on-disk, 2 loaded-busy; placement 0 on-disk, 1 elsewhere. */
+  /**
+   * Tier: inference 0 loaded, 1 on-disk, 1.5 reload, 2 loaded-busy; placement 0 on-disk, 1
+   * elsewhere.
+   */
   tier: number;
   /** Inference: free slots for the model. Placement: 1 when the disk is full. */
   free: number;
@@ -135,7 +189,14 @@ export function route(
   }
   let candidates: Candidate[];
   if (purpose === "inference") {
-    candidates = inferenceCandidates(hosts, eligible, inFlight, model!, stats);
+    candidates = inferenceCandidates(
+      hosts,
+      eligible,
+      inFlight,
+      model!,
+      request.numCtx ?? null,
+      stats,
+    );
     if (candidates.length === 0) {
       // Ollama's own words (server/routes.go): the hub answers 404 with this body.
       return { ok: false, failure: "not-found", message: `model '${model}' not found` };
@@ -172,33 +233,233 @@ function penaltyMs(host: RouteHost): number {
   return ms;
 }
 
+/** One eligible host that has the model, before it is priced. */
+interface ModelOnHost {
+  order: number;
+  host: RouteHost;
+  disk: RouteModel | undefined;
+  loaded: RouteModel | undefined;
+  /** Requests in flight for the model on the host. */
+  mine: number;
+  shape: ModelShape | null;
+  /** The context a runner for this request has on this host. */
+  context: number;
+  slots: number;
+  /** A runner for the model is loaded (or being loaded by the hub's requests). */
+  present: boolean;
+  /** ... with the request's context, so that Ollama will not reload it. */
+  compatible: boolean;
+}
+
+function modelOnHost(
+  host: RouteHost,
+  order: number,
+  inFlight: InFlight,
+  model: string,
+  numCtx: number | null,
+): ModelOnHost | null {
+  const disk = host.onDisk.get(model);
+  const loaded = host.loaded.get(model);
+  const mine = inFlight.of(host.id, model);
+  if (disk === undefined && loaded === undefined && mine === 0) return null;
+  const shape = disk?.shape ?? null;
+  const context = effectiveContext(numCtx, host.totalVram, host.contextLength, shape);
+  const own = mine > 0 ? inFlight.contextOf(host.id, model) : null;
+  const runnerContext = own ?? loaded?.contextLength ?? null;
+  const present = loaded !== undefined || mine > 0;
+  return {
+    order,
+    host,
+    disk,
+    loaded,
+    mine,
+    shape,
+    context,
+    slots: slotsFor(shape, host.slots),
+    present,
+    compatible: present && (runnerContext === null || runnerContext === context),
+  };
+}
+
+/** What loading a model on a host means: what Ollama will evict first, and at what cost. */
+export interface LoadPlan {
+  /** Predicted bytes the loaded model will take. */
+  bytes: number;
+  /** Models Ollama will unload to make room, in its order (keys). */
+  evicts: string[];
+  /** Expected ms that the evictions cost the fleet later: their demand times their reload. */
+  evictionCostMs: number;
+  /** Room can only be made by unloading a model with requests in flight: Ollama waits for them. */
+  blocked: boolean;
+  /** It does not fit even alone: Ollama splits it between VRAM and RAM (slow). */
+  spills: boolean;
+}
+
+/** Loaded copies of each model across the fleet, counted once per decision when needed. */
+type Copies = Map<string, number>;
+
+function countCopies(hosts: readonly RouteHost[]): Copies {
+  const copies: Copies = new Map();
+  for (const host of hosts) {
+    if (!takesRequests(host)) continue;
+    for (const key of host.loaded.keys()) copies.set(key, (copies.get(key) ?? 0) + 1);
+  }
+  return copies;
+}
+
+/** Expected ms to load `bytes` on `host`. */
+function loadMs(host: RouteHost, bytes: number): number {
+  const rate = host.loadRate > 0 ? host.loadRate : FALLBACK_LOAD_RATE;
+  return LOAD_BASE_MS + bytes / rate * 1000;
+}
+
+/**
+ * Predicts a load the way Ollama's scheduler makes room (`server/sched.go`): while the model does
+ * not fit in free VRAM, or `OLLAMA_MAX_LOADED_MODELS` are loaded, it unloads the first idle runner
+ * in keep_alive-then-name order (the hub sees no keep_alive, and the fleet policy makes them equal:
+ * name order), and when none is idle it waits for a busy one. A runner of the same model with
+ * another context is unloaded first.
+ */
+export function planLoad(
+  host: RouteHost,
+  model: string,
+  numCtx: number | null,
+  bytes: number,
+  inFlight: InFlight,
+  stats: RouteStats,
+  copiesOf: () => Copies,
+): LoadPlan {
+  const plan: LoadPlan = { bytes, evicts: [], evictionCostMs: 0, blocked: false, spills: false };
+  let free = host.freeVram;
+  let count = host.loaded.size;
+  // Loads the hub has sent that the agent does not report yet will take their room first.
+  for (const [other, context] of inFlight.models(host.id)) {
+    if (other === model || host.loaded.has(other)) continue;
+    const disk = host.onDisk.get(other);
+    if (disk === undefined) continue;
+    const ctx = context ?? effectiveContext(null, host.totalVram, host.contextLength, disk.shape);
+    free -= predictedBytes(disk, ctx, slotsFor(disk.shape, host.slots), stats.overhead(other));
+    count++;
+  }
+  const fits = () => bytes <= free && count < host.maxLoaded;
+  const evict = (key: string, entry: RouteModel) => {
+    free += entry.size;
+    count--;
+    plan.evicts.push(key);
+    plan.evictionCostMs += evictionCostMs(host, key, entry, stats, copiesOf);
+  };
+  const same = host.loaded.get(model);
+  if (same !== undefined) {
+    // A reload: Ollama unloads the old runner once its requests finish; what it served (the
+    // model's demand in other contexts) then needs a load of its own.
+    if (inFlight.of(host.id, model) > 0) plan.blocked = true;
+    free += same.size;
+    count--;
+    const others = Math.max(
+      0,
+      stats.arrivalRate(model, undefined) - stats.arrivalRate(model, numCtx),
+    );
+    plan.evictionCostMs += Math.min(EVICTION_MAX_WEIGHT, others * EVICTION_HORIZON_S) *
+      loadMs(host, host.onDisk.get(model)?.size ?? same.size);
+  }
+  if (fits()) return plan;
+  let busy = 0;
+  for (const key of sortedLoaded(host)) {
+    if (key === model) continue;
+    if (inFlight.of(host.id, key) > 0) {
+      busy++;
+      continue;
+    }
+    evict(key, host.loaded.get(key)!);
+    if (fits()) return plan;
+  }
+  if (busy > 0) plan.blocked = true;
+  else if (bytes > free) plan.spills = true;
+  return plan;
+}
+
+const sortedKeys = new WeakMap<RouteHost, string[]>();
+
+/** The host's loaded models in name order (cached per view: views are rebuilt on change). */
+function sortedLoaded(host: RouteHost): string[] {
+  let keys = sortedKeys.get(host);
+  if (keys === undefined) {
+    keys = [...host.loaded.keys()].sort();
+    sortedKeys.set(host, keys);
+  }
+  return keys;
+}
+
+/**
+ * What unloading `key` from `host` costs later: its recent requests per second over
+ * {@link EVICTION_HORIZON_S} (at most {@link EVICTION_MAX_WEIGHT} reloads' worth) times a reload on
+ * this host; a quarter of that when another host has it loaded too.
+ */
+function evictionCostMs(
+  host: RouteHost,
+  key: string,
+  entry: RouteModel,
+  stats: RouteStats,
+  copiesOf: () => Copies,
+): number {
+  const rate = stats.arrivalRate(key, undefined);
+  if (!(rate > 0)) return 0;
+  const weight = Math.min(EVICTION_MAX_WEIGHT, rate * EVICTION_HORIZON_S);
+  const elsewhere = (copiesOf().get(key) ?? 1) > 1;
+  const bytes = host.onDisk.get(key)?.size ?? entry.size;
+  return weight * loadMs(host, bytes) * (elsewhere ? 0.25 : 1);
+}
+
+/** Predicted bytes of a model from its disk entry. */
+function predictedBytes(
+  disk: RouteModel,
+  context: number,
+  slots: number,
+  overhead: number | undefined,
+): number {
+  return footprint(disk.size, disk.shape, context, slots, overhead).total;
+}
+
 function inferenceCandidates(
   hosts: readonly RouteHost[],
   eligible: readonly number[],
   inFlight: InFlight,
   model: string,
+  numCtx: number | null,
   stats: RouteStats,
 ): Candidate[] {
-  const candidates: Candidate[] = [];
-  let runMs = -1; // asked for once, and only when a host is busy
+  const views: ModelOnHost[] = [];
+  let capacity = 0;
   for (const i of eligible) {
-    const host = hosts[i]!;
-    const mine = inFlight.of(host.id, model);
-    const slots = host.slots >= 1 ? host.slots : 1;
+    const view = modelOnHost(hosts[i]!, i, inFlight, model, numCtx);
+    if (view === null) continue;
+    // Copies on hot, short-of-memory or degraded hosts do not count: a cool copy is worth loading.
+    if (view.compatible && penaltyMs(view.host) === 0) capacity += view.slots;
+    views.push(view);
+  }
+  let copies: Copies | null = null;
+  const copiesOf = () => copies ??= countCopies(hosts);
+  // Another copy only for sustained demand beyond the loaded slots (Little's law: arrivals per
+  // second times seconds per request is the slots kept busy), not because one is busy right now.
+  const busySlots = capacity > 0
+    ? stats.arrivalRate(model, numCtx) * validRunMs(stats.expectedRunMs(model)) / 1000
+    : 0;
+  const replicaWanted = capacity === 0 || busySlots > capacity * REPLICA_DEMAND;
+  const candidates: Candidate[] = [];
+  for (const view of views) {
+    const { host, mine, slots } = view;
+    let costMs = penaltyMs(host);
     let reason: RouteReason;
     let tier: number;
-    let costMs = penaltyMs(host);
-    if (mine > 0 || host.loaded.has(model)) {
+    let plan: LoadPlan | null = null;
+    if (view.compatible) {
       if (mine < slots) {
         reason = "loaded";
         tier = 0;
       } else {
-        if (runMs < 0) {
-          const measured = stats.expectedRunMs(model);
-          runMs = Number.isFinite(measured) && measured >= 0 ? measured : DEFAULT_EXPECTED_RUN_MS;
-        }
         reason = "loaded-busy";
         tier = 2;
+        const runMs = validRunMs(stats.expectedRunMs(model, host.id));
         // The first slot frees when a running request ends: the rest of a typical run, or, for a
         // request already running longer than typical, about as long again as it has run.
         const age = inFlight.youngestAgeMs(host.id, model);
@@ -206,25 +467,45 @@ function inferenceCandidates(
         costMs += firstFree + runMs * (Math.ceil((mine - slots + 1) / slots) - 1);
       }
     } else {
-      const onDisk = host.onDisk.get(model);
-      if (onDisk === undefined) continue;
-      reason = "on-disk";
-      tier = 1;
-      const rate = host.loadRate > 0 ? host.loadRate : FALLBACK_LOAD_RATE;
-      costMs += LOAD_BASE_MS + onDisk.size / rate * 1000;
-      if (onDisk.size * VRAM_HEADROOM > host.freeVram) costMs += EVICTION_PENALTY_MS;
+      const source = view.disk ?? view.loaded!;
+      const bytes = predictedBytes(
+        { size: view.disk?.size ?? source.size, contextLength: null, shape: view.shape },
+        view.context,
+        slots,
+        stats.overhead(model),
+      );
+      plan = planLoad(host, model, numCtx, bytes, inFlight, stats, copiesOf);
+      reason = view.present ? "reload" : "on-disk";
+      // On equal cost, a load that leaves a runner alone beats one that replaces it.
+      tier = view.present ? 1.5 : 1;
+      costMs += loadMs(host, view.disk?.size ?? source.size) + plan.evictionCostMs;
+      if (inFlight.total(host.id) > 0) costMs += BUSY_LOAD_PENALTY_MS;
+      if (plan.blocked) costMs += IN_USE_EVICTION_MS;
+      if (plan.spills) costMs += SPILL_PENALTY_MS;
+      if (!replicaWanted) costMs += REPLICA_HOLD_MS;
     }
-    const total = inFlight.total(host.id);
-    if (tier === 1 && total > 0) costMs += BUSY_LOAD_PENALTY_MS;
     candidates.push({
-      choice: { host, reason, costMs, wait: tier === 2 },
+      choice: {
+        host,
+        reason,
+        costMs,
+        // A load that must first unload a runner in use waits in the fleet queue, as a busy host
+        // does, rather than in Ollama's: it is routed again once capacity frees.
+        wait: tier === 2 || plan?.blocked === true,
+        context: view.context,
+        load: plan,
+      },
       tier,
       free: slots - mine,
-      total,
-      order: i,
+      total: inFlight.total(host.id),
+      order: view.order,
     });
   }
   return candidates;
+}
+
+function validRunMs(measured: number): number {
+  return Number.isFinite(measured) && measured >= 0 ? measured : DEFAULT_EXPECTED_RUN_MS;
 }
 
 /**
@@ -280,9 +561,9 @@ function samePlacement(leader: Candidate, b: Candidate): boolean {
  * Rotates each run of equal candidates (equal to the run's first) by `seq`, so that successive
  * requests start at successive hosts of the run.
  */
-function rotateTies(
-  sorted: Candidate[],
-  same: (leader: Candidate, other: Candidate) => boolean,
+export function rotateTies<T>(
+  sorted: T[],
+  same: (leader: T, other: T) => boolean,
   seq: number,
 ): void {
   let start = 0;

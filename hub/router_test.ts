@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import { modelKey } from "../shared/model_name.ts";
-import type { InFlight, RouteHost } from "./host.ts";
+import type { ModelShape } from "../shared/protocol.ts";
+import type { InFlight, RouteHost, RouteModel } from "./host.ts";
+import { GRAPH_PRIOR_BYTES, kvBytes } from "./memory_model.ts";
 import {
   BUSY_LOAD_PENALTY_MS,
   DEFAULT_EXPECTED_RUN_MS,
   DEGRADED_PENALTY_MS,
-  EVICTION_PENALTY_MS,
+  EVICTION_HORIZON_S,
+  EVICTION_MAX_WEIGHT,
   HOT_PENALTY_MS,
+  IN_USE_EVICTION_MS,
   LOAD_BASE_MS,
   LOW_MEMORY_PENALTY_MS,
+  REPLICA_HOLD_MS,
   route,
   type RouteChoice,
   type RouteRequest,
@@ -21,22 +26,47 @@ const GiB = 1024 ** 3;
 const M = modelKey("qwen3:8b")!;
 const OTHER = modelKey("llama3.2")!;
 
+/** qwen3:8b's attention: 36 layers, 8 KV heads of 128 + 128: 147,456 bytes of KV per token. */
+const QWEN3_8B: ModelShape = {
+  architecture: "qwen3",
+  blockCount: 36,
+  headCount: 32,
+  headCountKv: 8,
+  keyLength: 128,
+  valueLength: 128,
+  embeddingLength: 4096,
+  contextLength: 40960,
+  embedding: false,
+};
+
 type HostSpec = Partial<Omit<RouteHost, "loaded" | "onDisk">> & {
-  loaded?: string[];
+  /** Model keys, or `[key, { size?, contextLength? }]`; 6 GB with no reported context by default. */
+  loaded?: (string | [string, Partial<RouteModel>])[];
   onDisk?: Record<string, number>;
+  /** Shapes of models on disk. */
+  shapes?: Record<string, ModelShape>;
 };
 
 /** An online, reachable, one-slot host with 24 GB free that loads at 2 GB/s, unless told otherwise. */
 function host(id: string, spec: HostSpec = {}): RouteHost {
-  const { loaded = [], onDisk = {}, ...rest } = spec;
+  const { loaded = [], onDisk = {}, shapes = {}, ...rest } = spec;
   return {
     id,
     name: id.toUpperCase(),
     status: "online",
     ollamaReachable: true,
     slots: 1,
-    loaded: new Map(loaded.map((m) => [m, { size: 6 * GB }])),
-    onDisk: new Map(Object.entries(onDisk).map(([m, size]) => [m, { size }])),
+    contextLength: 0,
+    maxLoaded: 3,
+    loaded: new Map(loaded.map((entry) => {
+      const [key, model] = typeof entry === "string" ? [entry, {}] : entry;
+      return [key, { size: 6 * GB, contextLength: null, shape: null, ...model }];
+    })),
+    onDisk: new Map(
+      Object.entries(onDisk).map((
+        [m, size],
+      ) => [m, { size, contextLength: null, shape: shapes[m] ?? null }]),
+    ),
     freeVram: 24 * GB,
     totalVram: 24 * GB,
     loadRate: 2 * GB,
@@ -47,21 +77,39 @@ function host(id: string, spec: HostSpec = {}): RouteHost {
   };
 }
 
-/** Requests in flight: `{ hostId: { modelKey: count } }`. */
+/**
+ * Requests in flight: `{ hostId: { modelKey: count } }`, sent by the hub with the contexts in
+ * `contexts` (`{ hostId: { modelKey: ctx } }`, none by default).
+ */
 function flights(
   counts: Record<string, Record<string, number>> = {},
   ages: Record<string, number> = {},
+  contexts: Record<string, Record<string, number>> = {},
 ): InFlight {
   return {
     of: (id, model) => counts[id]?.[model] ?? 0,
     total: (id) => Object.values(counts[id] ?? {}).reduce((a, b) => a + b, 0),
     youngestAgeMs: (id) => ages[id] ?? 0,
+    contextOf: (id, model) => contexts[id]?.[model] ?? null,
+    models: (id) =>
+      new Map(Object.keys(counts[id] ?? {}).map((m) => [m, contexts[id]?.[m] ?? null])),
   };
 }
 
-function stats(runMs = 10_000): RouteStats {
-  return { expectedRunMs: () => runMs };
+/**
+ * Measured run time (every model, every host) and sustained demand: `rates` are requests per
+ * second by model key (every context), none by default.
+ */
+function stats(runMs = 10_000, rates: Record<string, number> = {}): RouteStats {
+  return {
+    expectedRunMs: () => runMs,
+    arrivalRate: (model) => rates[model] ?? 0,
+    overhead: () => undefined,
+  };
 }
+
+/** Demand that keeps more than one slot busy: another copy of the model is wanted. */
+const SUSTAINED = (runMs: number) => ({ [M]: 2000 / runMs });
 
 function run(
   hosts: RouteHost[],
@@ -144,15 +192,16 @@ Deno.test("route() prices a loaded-busy host by the expected wait for a slot", a
   }
 });
 
-Deno.test("route() asks stats once for the model key and falls back to the default run time", () => {
+Deno.test("route() asks stats for the model key and falls back to the default run time", () => {
   const hosts = [host("a", { loaded: [M] }), host("b", { loaded: [M] })];
   const inFlight = flights({ a: { [M]: 1 }, b: { [M]: 1 } });
   for (const measured of [NaN, -1, Infinity]) {
     const asked: string[] = [];
     const { ranked } = ok(run(hosts, {}, inFlight, {
+      ...stats(),
       expectedRunMs: (model) => (asked.push(model), measured),
     }));
-    assert.deepEqual(asked, [M]);
+    assert.ok(asked.every((m) => m === M));
     assert.deepEqual(ranked.map((c) => c.costMs), [
       DEFAULT_EXPECTED_RUN_MS,
       DEFAULT_EXPECTED_RUN_MS,
@@ -160,20 +209,41 @@ Deno.test("route() asks stats once for the model key and falls back to the defau
   }
 });
 
-Deno.test("route() waits for a busy host only when its wait beats loading elsewhere", async (t) => {
+Deno.test("route() with sustained demand waits for a busy host only when its wait beats a load", async (t) => {
   // Loading 5 GB at 2 GB/s elsewhere costs 1000 + 2500 = 3500 ms.
   const hosts = [host("busy", { loaded: [M] }), host("disk", { onDisk: { [M]: 5 * GB } })];
   const inFlight = flights({ busy: { [M]: 1 } });
   await t.step("a short wait wins", () => {
-    const { ranked } = ok(run(hosts, {}, inFlight, stats(3000)));
+    const { ranked } = ok(run(hosts, {}, inFlight, stats(3000, SUSTAINED(3000))));
     assert.deepEqual(ranked.map(brief), ["busy loaded-busy 3000 wait", "disk on-disk 3500"]);
   });
   await t.step("an equal wait loses to a load", () => {
-    assert.equal(ok(run(hosts, {}, inFlight, stats(3500))).choice.host.id, "disk");
+    assert.equal(ok(run(hosts, {}, inFlight, stats(3500, SUSTAINED(3500)))).choice.host.id, "disk");
   });
   await t.step("a long wait loses to a load", () => {
-    const { ranked } = ok(run(hosts, {}, inFlight, stats(4000)));
+    const { ranked } = ok(run(hosts, {}, inFlight, stats(4000, SUSTAINED(4000))));
     assert.deepEqual(ranked.map(brief), ["disk on-disk 3500", "busy loaded-busy 4000 wait"]);
+  });
+});
+
+Deno.test("route() queues behind a busy copy rather than load another for a brief burst", async (t) => {
+  const hosts = [host("busy", { loaded: [M] }), host("disk", { onDisk: { [M]: 5 * GB } })];
+  const inFlight = flights({ busy: { [M]: 1 } });
+  await t.step("demand within the loaded slots: wait, however long the wait", () => {
+    // 0.05 requests/s of 4 s each keep 0.2 slots busy: one slot serves them.
+    const { ranked } = ok(run(hosts, {}, inFlight, stats(4000, { [M]: 0.05 })));
+    assert.deepEqual(ranked.map(brief), [
+      "busy loaded-busy 4000 wait",
+      `disk on-disk ${3500 + REPLICA_HOLD_MS}`,
+    ]);
+  });
+  await t.step("demand past the loaded slots: load another copy", () => {
+    // 0.3 requests/s of 4 s each keep 1.2 slots busy.
+    assert.equal(ok(run(hosts, {}, inFlight, stats(4000, { [M]: 0.3 }))).choice.host.id, "disk");
+  });
+  await t.step("no copy loaded anywhere: a load is never held back", () => {
+    const cold = [host("a", { onDisk: { [M]: 5 * GB } })];
+    assert.equal(brief(ok(run(cold, {}, flights(), stats(4000))).choice), "a on-disk 3500");
   });
 });
 
@@ -182,11 +252,10 @@ Deno.test("route() prices a load from disk by size, load rate, eviction and busy
   const cost = (spec: HostSpec, inFlight = flights()) =>
     ok(run([host("a", { onDisk: { [M]: size }, ...spec })], {}, inFlight)).choice.costMs;
   await t.step("fits in free VRAM", () => assert.equal(cost({}), LOAD_BASE_MS + 4000));
-  await t.step("fits exactly with headroom", () => {
-    assert.equal(cost({ freeVram: size * 1.2 }), 5000);
-  });
-  await t.step("needs an eviction", () => {
-    assert.equal(cost({ freeVram: size * 1.2 - 1 }), 5000 + EVICTION_PENALTY_MS);
+  await t.step("evicting an idle model nobody asks for costs nothing more", () => {
+    // Without a shape, the KV cache at the host's 32k default is guessed as 0.8 × the weights:
+    // 8 + 6.4 + 0.5 GB do not fit in 10 GB free, and do once OTHER's 6 GB are unloaded.
+    assert.equal(cost({ loaded: [OTHER], freeVram: 10 * GB }), 5000);
   });
   await t.step("a slower host", () => assert.equal(cost({ loadRate: 1 * GB }), 9000));
   await t.step("a host busy with another model", () => {
@@ -199,12 +268,13 @@ Deno.test("route() prices a load from disk by size, load rate, eviction and busy
 
 Deno.test("route() prefers the host where a load is cheapest", () => {
   const hosts = [
-    host("evict", { onDisk: { [M]: 8 * GB }, freeVram: 4 * GB }),
+    host("evict", { onDisk: { [M]: 8 * GB }, freeVram: 4 * GB, loaded: [OTHER] }),
     host("slow", { onDisk: { [M]: 8 * GB }, loadRate: 1 * GB }),
     host("fast", { onDisk: { [M]: 8 * GB }, loadRate: 4 * GB }),
     host("none", { onDisk: { [OTHER]: 1 * GB } }),
   ];
-  assert.deepEqual(ids(ok(run(hosts)).ranked), ["fast", "evict", "slow"]);
+  const busyOther = stats(10_000, { [OTHER]: 1 }); // evicting OTHER costs 3 reloads of 6 GB
+  assert.deepEqual(ids(ok(run(hosts, {}, flights(), busyOther)).ranked), ["fast", "slow", "evict"]);
 });
 
 Deno.test("route() adds each host penalty in every tier", async (t) => {
@@ -310,7 +380,9 @@ Deno.test("route() ranks every candidate best first and only hosts that can serv
     host("loaded", { loaded: [M], slots: 2 }),
     host("hotLoaded", { loaded: [M], hot: true }),
   ];
-  const { choice, ranked } = ok(run(hosts, {}, flights({ busy: { [M]: 1 } }), stats(1500)));
+  // Demand for far more than the 3 loaded slots: another copy is worth loading.
+  const demand = stats(1500, { [M]: 10 });
+  const { choice, ranked } = ok(run(hosts, {}, flights({ busy: { [M]: 1 } }), demand));
   assert.equal(choice, ranked[0]);
   assert.deepEqual(ranked.map(brief), [
     "loaded loaded 0",
@@ -454,9 +526,164 @@ Deno.test("route() expects a long-running request to run about as long again", (
   assert.equal(result.choice.host.id, "busy");
   assert.equal(result.choice.costMs, 50);
   // One that has already run 30 s is not about to end: loading elsewhere wins.
-  result = run([busy, cold], {}, flights({ busy: { [M]: 1 } }, { busy: 30_000 }), stats(100));
+  // With demand for two slots, a copy elsewhere is wanted.
+  result = run(
+    [busy, cold],
+    {},
+    flights({ busy: { [M]: 1 } }, { busy: 30_000 }),
+    stats(100, { [M]: 20 }),
+  );
   assert.ok(result.ok);
   assert.equal(result.choice.host.id, "cold");
   assert.equal(result.ranked.find((c) => c.host.id === "busy")!.costMs, 30_000);
   assert.ok(load < 30_000);
+});
+
+Deno.test("route() keeps requests with different contexts on runners with their context", async (t) => {
+  const shapes = { [M]: QWEN3_8B };
+  const at4k = host("at4k", {
+    loaded: [[M, { contextLength: 4096 }]],
+    onDisk: { [M]: 5 * GB },
+    shapes,
+  });
+  const free = host("free", { onDisk: { [M]: 5 * GB }, shapes });
+  await t.step("the same context runs where it is loaded", () => {
+    assert.equal(brief(ok(run([free, at4k], { numCtx: 4096 })).choice), "at4k loaded 0");
+  });
+  await t.step("another context loads where nothing is evicted, not over a runner", () => {
+    const { choice, ranked } = ok(run([at4k, free], { numCtx: 16384 }));
+    assert.equal(choice.host.id, "free");
+    assert.equal(choice.context, 16384);
+    assert.deepEqual(ranked.map((c) => `${c.host.id} ${c.reason}`), [
+      "free on-disk",
+      "at4k reload",
+    ]);
+  });
+  await t.step("a reload over a runner in use is a last resort", () => {
+    const inUse = flights({ at4k: { [M]: 1 } }, {}, { at4k: { [M]: 4096 } });
+    const { ranked } = ok(run([at4k], { numCtx: 16384 }, inUse));
+    assert.equal(ranked[0]!.reason, "reload");
+    assert.ok(ranked[0]!.load?.blocked);
+    assert.ok(ranked[0]!.costMs >= IN_USE_EVICTION_MS);
+  });
+  await t.step("without num_ctx, each host's VRAM tier decides: 24 GiB gives 32k", () => {
+    const gpu24 = { totalVram: 24 * GiB, onDisk: { [M]: 5 * GB }, shapes };
+    const at4k24 = host("at4k", { ...gpu24, loaded: [[M, { contextLength: 4096 }]] });
+    const at32k = host("at32k", { ...gpu24, loaded: [[M, { contextLength: 32768 }]] });
+    assert.equal(brief(ok(run([at4k24, at32k])).choice), "at32k loaded 0");
+    assert.equal(ok(run([at4k24, at32k])).choice.context, 32768);
+    // 12 GiB gives 4k: the 4k runner serves it there.
+    const small = host("small", {
+      ...gpu24,
+      totalVram: 12 * GiB,
+      loaded: [[M, { contextLength: 4096 }]],
+    });
+    assert.equal(brief(ok(run([small])).choice), "small loaded 0");
+    // 80 GiB gives 256k, capped at the model's 40,960.
+    const big = host("big", { ...gpu24, totalVram: 80 * GiB });
+    assert.equal(ok(run([big])).choice.context, 40960);
+  });
+  await t.step(
+    "the hub's own requests in flight set the runner's context before the agent reports it",
+    () => {
+      const loading = host("loading", { onDisk: { [M]: 5 * GB }, shapes, slots: 4 });
+      const sent = flights({ loading: { [M]: 1 } }, {}, { loading: { [M]: 8192 } });
+      assert.equal(brief(ok(run([loading], { numCtx: 8192 }, sent)).choice), "loading loaded 0");
+      assert.equal(ok(run([loading], { numCtx: 4096 }, sent)).choice.reason, "reload");
+    },
+  );
+});
+
+Deno.test("route() predicts Ollama's victims: idle runners in name order until the load fits", async (t) => {
+  const A = modelKey("aaa:1b")!;
+  const B = modelKey("bbb:1b")!;
+  const Z = modelKey("zzz:1b")!;
+  const shapes = { [M]: QWEN3_8B };
+  // qwen3:8b at 8192: 5 GB + 8192 × 147,456 B + the graph prior ≈ 6.75 GB.
+  const need = 5 * GB + kvBytes(QWEN3_8B, 8192, 1) + GRAPH_PRIOR_BYTES;
+  const full = (free: number) =>
+    host("a", {
+      onDisk: { [M]: 5 * GB },
+      shapes,
+      loaded: [[Z, { size: 3 * GB }], [B, { size: 3 * GB }], [A, { size: 3 * GB }]],
+      maxLoaded: 9,
+      freeVram: free,
+    });
+  await t.step("fits: nothing evicted", () => {
+    const { choice } = ok(run([full(need)], { numCtx: 8192 }));
+    assert.deepEqual(choice.load?.evicts, []);
+    assert.equal(choice.load?.bytes, need);
+  });
+  await t.step("one short: the first by name goes", () => {
+    assert.deepEqual(ok(run([full(need - 1)], { numCtx: 8192 })).choice.load?.evicts, [A]);
+  });
+  await t.step("a busy runner is skipped, as Ollama skips it", () => {
+    const { choice } = ok(run([full(need - 1)], { numCtx: 8192 }, flights({ a: { [A]: 1 } })));
+    assert.deepEqual(choice.load?.evicts, [B]);
+    assert.equal(choice.load?.blocked, false);
+  });
+  await t.step("more than two short: two go", () => {
+    const evicts = ok(run([full(need - 3.5 * GB)], { numCtx: 8192 })).choice.load?.evicts;
+    assert.deepEqual(evicts, [A, B]);
+  });
+  await t.step("MAX_LOADED_MODELS reached: one goes though memory is free", () => {
+    const capped = { ...full(80 * GB), maxLoaded: 3 };
+    assert.deepEqual(ok(run([capped], { numCtx: 8192 })).choice.load?.evicts, [A]);
+  });
+  await t.step("each victim costs its demand times its reload, capped", () => {
+    const base = ok(run([full(need - 1)], { numCtx: 8192 })).choice.costMs;
+    // aaa at 0.01 requests/s: 0.6 of a 1000 + 1500 ms reload over the 60 s horizon.
+    const light = ok(
+      run([full(need - 1)], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 0.01 })),
+    );
+    assert.equal(
+      Math.round(light.choice.costMs - base),
+      Math.round(0.01 * EVICTION_HORIZON_S * 2500),
+    );
+    const hot = ok(run([full(need - 1)], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 50 })));
+    assert.equal(Math.round(hot.choice.costMs - base), EVICTION_MAX_WEIGHT * 2500);
+  });
+  await t.step("a victim with another copy loaded elsewhere costs a quarter", () => {
+    const other = host("b", { loaded: [[A, { size: 3 * GB }]] });
+    const alone = ok(
+      run([full(need - 1)], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 50 })),
+    );
+    const shared = ok(
+      run([full(need - 1), other], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 50 })),
+    );
+    const base = ok(run([full(need - 1)], { numCtx: 8192 })).choice.costMs;
+    assert.equal(
+      Math.round(shared.choice.costMs - base),
+      Math.round((alone.choice.costMs - base) / 4),
+    );
+  });
+});
+
+Deno.test("route() never evicts a model in use while another host can load without it", () => {
+  const shapes = { [M]: QWEN3_8B };
+  const crowded = host("crowded", {
+    onDisk: { [M]: 5 * GB },
+    shapes,
+    loaded: [[OTHER, { size: 20 * GB }]],
+    freeVram: 4 * GB,
+    loadRate: 8 * GB, // faster: it would win on load time alone
+  });
+  const roomy = host("roomy", { onDisk: { [M]: 5 * GB }, shapes });
+  const inUse = flights({ crowded: { [OTHER]: 1 } });
+  const { choice, ranked } = ok(run([crowded, roomy], { numCtx: 8192 }, inUse));
+  assert.equal(choice.host.id, "roomy");
+  assert.equal(ranked[1]!.load?.blocked, true);
+  // Alone, it is still an answer: Ollama waits for the runner to go idle.
+  assert.equal(ok(run([crowded], { numCtx: 8192 }, inUse)).choice.host.id, "crowded");
+});
+
+Deno.test("route() counts loads the hub has sent but the agent does not report yet", () => {
+  const shapes = { [M]: QWEN3_8B, [OTHER]: QWEN3_8B };
+  const a = host("a", { onDisk: { [M]: 5 * GB, [OTHER]: 5 * GB }, shapes, freeVram: 10 * GB });
+  // Alone, M at 8192 (≈ 6.75 GB) fits in 10 GB.
+  assert.deepEqual(ok(run([a], { numCtx: 8192 })).choice.load?.evicts, []);
+  assert.equal(ok(run([a], { numCtx: 8192 })).choice.load?.spills, false);
+  // With OTHER being loaded at 8192 by the hub, they no longer fit together.
+  const sent = flights({ a: { [OTHER]: 1 } }, {}, { a: { [OTHER]: 8192 } });
+  assert.equal(ok(run([a], { numCtx: 8192 }, sent)).choice.load?.spills, true);
 });

@@ -10,6 +10,7 @@
 import { type AgentConfig, loadAgentConfig } from "../agent/config.ts";
 import { type RunningAgent, startAgent } from "../agent/agent.ts";
 import { type HubConfig, loadHubConfig } from "../hub/config.ts";
+import type { RouteFn } from "../hub/dispatch.ts";
 import { type RunningHub, startHub } from "../hub/hub.ts";
 import type { Logger } from "../hub/log.ts";
 import { resolveProfile } from "./sim/profile.ts";
@@ -56,6 +57,8 @@ export interface DemoFleetOptions {
   fleetKey?: string;
   /** Extra hub settings, as YAML keys; history is off unless they turn it on. */
   hub?: Record<string, unknown>;
+  /** Another routing decision for the hub (the routing benchmark's baselines). @default the hub's */
+  route?: RouteFn;
   /** Wait for every host to be online at the hub. @default true */
   waitOnline?: boolean;
   log?: Logger;
@@ -95,6 +98,7 @@ function agentConfig(
       listen: "127.0.0.1:0",
       ollama: sim.url,
       slots: String(sim.sim.profile.numParallel),
+      "ollama-context-length": String(sim.sim.profile.contextLength),
       gpus: "simulator",
       "sample-interval": "500ms",
       "poll-interval": "250ms",
@@ -110,13 +114,19 @@ function agentConfig(
 /** Starts one simulated host: a simulator with the spec's models, and a real agent before it. */
 export async function startDemoHost(
   spec: DemoHostSpec,
-  options: { discoveryPort: number; speed: number; fleetKey: string },
+  options: {
+    discoveryPort: number;
+    speed: number;
+    fleetKey: string;
+    preloadNumCtx?: number | null;
+  },
 ): Promise<DemoHost> {
   const overrides: Record<string, unknown> = { ...spec.profile, preload: spec.preload };
   if (spec.models) overrides.models = spec.models;
   const profile = resolveProfile({ preset: spec.preset, overrides });
   const sim = startSimulator({ profile, speed: options.speed, port: 0 });
-  await sim.sim.preload();
+  // Preloaded as the hub would load them: with its context policy, if it has one.
+  await sim.sim.preload(options.preloadNumCtx ? { num_ctx: options.preloadNumCtx } : {});
   const config = agentConfig(sim, spec, options.discoveryPort);
   // Each simulated host is its own machine: its own host name, and a boot id per boot (a host
   // stopped and started again has rebooted, as far as the hub can tell).
@@ -142,7 +152,8 @@ export async function startDemoFleet(options: DemoFleetOptions = {}): Promise<De
   const hosts: DemoHost[] = [];
 
   const addHost = async (spec: DemoHostSpec): Promise<DemoHost> => {
-    const host = await startDemoHost(spec, { discoveryPort, speed, fleetKey });
+    const preloadNumCtx = hubConfig.routing.numCtx;
+    const host = await startDemoHost(spec, { discoveryPort, speed, fleetKey, preloadNumCtx });
     hosts.push(host);
     return host;
   };
@@ -159,7 +170,7 @@ export async function startDemoFleet(options: DemoFleetOptions = {}): Promise<De
       ...options.hub,
     }),
   });
-  const hub = await startHub(hubConfig, { fleetKey, log: options.log });
+  const hub = await startHub(hubConfig, { fleetKey, log: options.log, route: options.route });
   let stopped: Promise<void> | null = null;
   const stop = () =>
     stopped ??= (async () => {

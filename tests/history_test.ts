@@ -94,7 +94,7 @@ Deno.test({
     assert.equal(chatRow.apiKey, "alice");
     assert.equal(chatRow.client, "127.0.0.1");
     assert.deepEqual(chatRow.host, { id: "demo-alpha", name: "alpha" });
-    assert.equal(chatRow.route, "loaded");
+    assert.equal(chatRow.route, "loaded; ctx=8192"); // the policy's context, as X-Corral-Route said
     assert.equal(chatRow.status, 200);
     assert.equal(chatRow.stream, false);
     assert.equal(chatRow.promptTokens, chat.prompt_eval_count);
@@ -113,7 +113,9 @@ Deno.test({
     assert.equal(openaiRow.completionTokens, usage!.completion_tokens);
 
     const loadRow = find("/api/generate", "gemma3:4b");
-    assert.deepEqual([loadRow.host?.name, loadRow.route], ["alpha", "on-disk"]);
+    assert.equal(loadRow.host?.name, "alpha");
+    // The route says what was decided: a load at the policy's context, its size, no evictions.
+    assert.match(loadRow.route!, /^on-disk; ctx=8192; load=\d+\.\dGB$/);
 
     const missing = find("/api/chat", "no-such-model");
     assert.deepEqual([missing.status, missing.error, missing.host], [

@@ -79,7 +79,7 @@ Deno.test("ollama-js and openai-node use a fleet of three hosts as one Ollama", 
     });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("x-corral-host"), "c");
-    assert.equal(response.headers.get("x-corral-route"), "loaded");
+    assert.equal(response.headers.get("x-corral-route"), "loaded; ctx=8192");
     assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
     const body = await response.json();
     assert.equal(body.done, true);

@@ -12,6 +12,7 @@ import { modelKey } from "../../shared/model_name.ts";
 import { type ApiKeyEntry, keyAllows, type Keyring } from "../auth.ts";
 import type { DispatchDeps } from "../dispatch.ts";
 import type { Fleet } from "../fleet.ts";
+import type { FleetPolicy } from "../fleet_policy.ts";
 import type { HostRecord } from "../host.ts";
 import { takesRequests } from "../router.ts";
 import { upstreamRequest } from "../dispatch.ts";
@@ -20,6 +21,8 @@ import type { RequestTrace } from "../request_trace.ts";
 /** The data plane's dependencies. */
 export interface HubDeps extends DispatchDeps {
   fleet: Fleet;
+  /** The `num_ctx` and `keep_alive` set on native requests that carry none. */
+  policy: FleetPolicy;
   /** The client keys; `null` when no key is ever looked at. */
   keyring: Keyring | null;
   /**

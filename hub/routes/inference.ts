@@ -10,6 +10,7 @@
 import { Hono } from "hono";
 import { type Dialect, dialectOf, errorResponse } from "../../shared/dialect.ts";
 import { dispatch } from "../dispatch.ts";
+import { applyPolicy, POLICY_PATHS, policyFor } from "../fleet_policy.ts";
 import {
   completedOf,
   type HubDeps,
@@ -50,6 +51,13 @@ export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
       const read = await readModelRequest(c, dialect, "model");
       if (read instanceof Response) return read;
       const { body, model } = read;
+      let bytes = body.bytes;
+      let numCtx: number | null = null;
+      if (POLICY_PATHS.has(path)) {
+        const applied = applyPolicy(body.json, policyFor(deps.policy, model.key));
+        numCtx = applied.numCtx;
+        if (applied.changed) bytes = new TextEncoder().encode(JSON.stringify(body.json));
+      }
       return dispatch(deps, {
         model,
         purpose: "inference",
@@ -58,7 +66,8 @@ export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
         path: upstreamPath(c),
         method: "POST",
         headers: c.req.raw.headers,
-        body: body.bytes,
+        body: bytes,
+        numCtx,
         signal: c.req.raw.signal,
         completed: completedOf(c),
         trace: traceOf(c),

@@ -15,6 +15,7 @@
 
 import { parseArgs } from "node:util";
 import type { InFlight, RouteHost, RouteModel } from "../../hub/host.ts";
+import type { ModelShape } from "../../shared/protocol.ts";
 import { route, type RouteRequest, type RouteStats } from "../../hub/router.ts";
 import { rng } from "../sim/text.ts";
 
@@ -73,6 +74,33 @@ class FleetInFlight implements InFlight {
   youngestAgeMs(): number {
     return 0;
   }
+  contextOf(): number | null {
+    return 8192;
+  }
+  models(hostId: string): ReadonlyMap<string, number | null> {
+    return this.#contexts(hostId);
+  }
+  #contexts(hostId: string): Map<string, number | null> {
+    const models = this.#byHost.get(hostId);
+    return new Map([...(models?.keys() ?? [])].map((m) => [m, 8192]));
+  }
+}
+
+/** A 32-layer model's attention, with 8 KV heads of 128: 128 KiB of KV cache per token. */
+const SHAPE: ModelShape = {
+  architecture: "llama",
+  blockCount: 32,
+  headCount: 32,
+  headCountKv: 8,
+  keyLength: 128,
+  valueLength: 128,
+  embeddingLength: 4096,
+  contextLength: 131072,
+  embedding: false,
+};
+
+function disk(size: number): RouteModel {
+  return { size, contextLength: null, shape: SHAPE };
 }
 
 /** Builds the fleet: a catalogue twice the size of one host's shelf, popular models loaded. */
@@ -84,16 +112,18 @@ function buildFleet(hostCount: number, modelsPerHost: number, rand: () => number
   for (let h = 0; h < hostCount; h++) {
     const id = `host-${h}`;
     const onDisk = new Map<string, RouteModel>();
-    for (let m = 0; m < popular; m++) onDisk.set(key(m), { size: (1 + (m % 20)) * GB });
+    for (let m = 0; m < popular; m++) onDisk.set(key(m), disk((1 + (m % 20)) * GB));
     while (onDisk.size < modelsPerHost) {
       const m = popular + Math.floor(rand() * (catalogue - popular));
-      onDisk.set(key(m), { size: (1 + (m % 40)) * GB });
+      onDisk.set(key(m), disk((1 + (m % 40)) * GB));
     }
     const loaded = new Map<string, RouteModel>();
     const slots = 1 + Math.floor(rand() * 4);
     for (let k = 0; k < 3; k++) {
       const m = key(Math.floor(rand() * popular));
-      loaded.set(m, onDisk.get(m)!);
+      // Loaded with the policy's context or another one: some requests will need a reload.
+      const contextLength = rand() < 0.8 ? 8192 : 4096;
+      loaded.set(m, { size: onDisk.get(m)!.size * 1.2, contextLength, shape: null });
       const busy = Math.floor(rand() * (slots * 2 + 1)); // from idle to a queue of a slot's worth
       if (busy > 0) inFlight.add(id, m, busy);
     }
@@ -104,6 +134,8 @@ function buildFleet(hostCount: number, modelsPerHost: number, rand: () => number
       status: rand() < 0.1 ? "degraded" : "online",
       ollamaReachable: rand() > 0.02,
       slots,
+      contextLength: 0,
+      maxLoaded: 3 * (1 + (h % 2)),
       loaded,
       onDisk,
       freeVram: Math.floor(rand() * totalVram),
@@ -131,15 +163,18 @@ function buildRequests(
     const r = rand();
     const popular = key(Math.floor(rand() * fleet.popular));
     const shelf = key(fleet.popular + Math.floor(rand() * (fleet.catalogue - fleet.popular)));
-    if (r < 0.70) requests.push({ model: popular, purpose: "inference", seq });
-    else if (r < 0.90) requests.push({ model: shelf, purpose: "inference", seq });
+    // Most requests carry the policy's context; some their own, some none (OpenAI's).
+    const c = rand();
+    const numCtx = c < 0.8 ? 8192 : c < 0.9 ? 16384 : null;
+    if (r < 0.70) requests.push({ model: popular, purpose: "inference", seq, numCtx });
+    else if (r < 0.90) requests.push({ model: shelf, purpose: "inference", seq, numCtx });
     else if (r < 0.92) requests.push({ model: shelf, purpose: "pull", seq });
     else if (r < 0.94) requests.push({ model: key(2e6 + seq), purpose: "pull", seq });
     else if (r < 0.96) requests.push({ model: null, purpose: "any", seq });
     else if (r < 0.99) requests.push({ model: key(1e6 + seq), purpose: "inference", seq });
     else {
       const tried = new Set([`host-${Math.floor(rand() * fleet.hosts.length)}`]);
-      requests.push({ model: popular, purpose: "inference", seq, exclude: tried });
+      requests.push({ model: popular, purpose: "inference", seq, exclude: tried, numCtx });
     }
   }
   return requests;
@@ -163,7 +198,12 @@ export function runRouterBench(options: RouterBenchOptions = {}): RouterBenchRes
   const fleet = buildFleet(hostCount, modelsPerHost, rand);
   const requests = buildRequests(warmup + decisions, fleet, rand);
   const runMs = new Map<string, number>();
-  const stats: RouteStats = { expectedRunMs: (model) => runMs.get(model) ?? 10_000 };
+  const stats: RouteStats = {
+    expectedRunMs: (model) => runMs.get(model) ?? 10_000,
+    // Popular models are in demand (evictions cost something), the rest barely.
+    arrivalRate: (model) => runMs.has(model) ? 0.5 : 0.001,
+    overhead: () => 400e6,
+  };
   for (let m = 0; m < fleet.popular; m++) runMs.set(key(m), 500 + m * 400);
 
   const outcomes: Record<string, number> = {};

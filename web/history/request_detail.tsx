@@ -8,7 +8,7 @@
 import { Modal } from "../components/modal.tsx";
 import { bytes, dateTime, duration } from "../format.ts";
 import type { AuditFilters } from "./filters.ts";
-import { explainRequest, ROUTE_REASONS, statusTone } from "./routing.ts";
+import { explainRequest, parseRoute, ROUTE_REASONS, statusTone } from "./routing.ts";
 import type { RequestView } from "./types.ts";
 
 /** What the dialog shows and can do. */
@@ -62,11 +62,12 @@ export function RequestDetail(props: RequestDetailProps) {
         <div class="route-story">
           <h3>Routing</h3>
           {explainRequest(r).map((line, i) => <p key={i}>{line}</p>)}
-          {r.route && ROUTE_REASONS[r.route] && (
+          {r.route && ROUTE_REASONS[parseRoute(r.route).reason] && (
             <p class="faint">
-              The router prefers, in order: a host with the model loaded and a free slot; one with
-              it loaded but busy when waiting beats loading elsewhere; one with it on disk and room
-              to load it; then one to pull it to.
+              The router prefers, in order: a host with the model loaded, with the request's
+              context, and a free slot; one with it loaded but busy when waiting beats loading
+              elsewhere; one with it on disk where the load costs least, counting what it evicts;
+              then one to pull it to. Another copy of a model is loaded only for sustained demand.
             </p>
           )}
         </div>

@@ -23,7 +23,12 @@ export const ROUTE_REASONS: Readonly<Record<string, { short: string; meaning: st
   "on-disk": {
     short: "on disk",
     meaning: "no host had the model loaded with a free slot; this host had it on disk and " +
-      "was expected to load it soonest",
+      "loading it here was expected to cost least, counting what the load evicts",
+  },
+  reload: {
+    short: "reload",
+    meaning: "this host had the model loaded with another context, which Ollama replaces; no " +
+      "other host could serve the request for less",
   },
   pull: {
     short: "pull",
@@ -39,10 +44,51 @@ export const ROUTE_REASONS: Readonly<Record<string, { short: string; meaning: st
   },
 };
 
+/**
+ * A recorded route split into its reason and details: the hub records
+ * `on-disk; ctx=8192; load=6.3GB; evicts=gemma3:12b` (`describeRoute()` in hub/dispatch.ts).
+ */
+export function parseRoute(route: string): { reason: string; details: Record<string, string> } {
+  const [reason = "", ...parts] = route.split(";").map((p) => p.trim());
+  const details: Record<string, string> = {};
+  for (const part of parts) {
+    const eq = part.indexOf("=");
+    if (eq < 0) details[part] = "";
+    else details[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return { reason, details };
+}
+
 /** A route reason's short name (`loaded`, `on disk`); the reason itself when unknown. */
 export function routeShort(route: string | null): string {
   if (route === null) return "–";
-  return ROUTE_REASONS[route]?.short ?? route;
+  const { reason } = parseRoute(route);
+  return ROUTE_REASONS[reason]?.short ?? reason;
+}
+
+/** What the route's details say, in words: the runner's context, the load and its victims. */
+function routeDetails(details: Record<string, string>): string[] {
+  const lines: string[] = [];
+  if (details.load !== undefined) {
+    const context = details.ctx ? ` with a ${details.ctx}-token context` : "";
+    lines.push(`The hub expected the load${context} to take ${details.load} of GPU memory.`);
+    if (details.evicts) {
+      lines.push(
+        `To make room, Ollama was expected to unload ${details.evicts.split(",").join(", ")}.`,
+      );
+    } else {
+      lines.push("It was expected to fit without unloading any other model.");
+    }
+    if (details["waits-for-busy"] !== undefined) {
+      lines.push("Room could only be made by unloading a model in use: Ollama waits for it.");
+    }
+    if (details["spills-to-ram"] !== undefined) {
+      lines.push("It was not expected to fit in GPU memory: part of it runs from system memory.");
+    }
+  } else if (details.ctx) {
+    lines.push(`It ran on a runner with a ${details.ctx}-token context.`);
+  }
+  return lines;
 }
 
 /** How a status reads: `ok` below 400 without an error, `warn` for 4xx, `bad` otherwise. */
@@ -66,13 +112,15 @@ export function explainRequest(r: RequestView): string[] {
         : "The hub answered this request itself, without a host.",
     );
   } else {
-    const reason = r.route === null ? null : ROUTE_REASONS[r.route];
+    const parsed = r.route === null ? null : parseRoute(r.route);
+    const reason = parsed === null ? null : ROUTE_REASONS[parsed.reason];
     const why = reason
-      ? `because ${reason.meaning} (route "${r.route}")`
-      : r.route === null
+      ? `because ${reason.meaning} (route "${parsed!.reason}")`
+      : parsed === null
       ? "(no route reason recorded)"
-      : `(route "${r.route}")`;
+      : `(route "${parsed.reason}")`;
     lines.push(`Sent to ${r.host.name} ${why}.`);
+    if (parsed) lines.push(...routeDetails(parsed.details));
   }
   if (r.attempts > 1) {
     const others = r.attempts - 1;

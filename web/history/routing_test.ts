@@ -1,6 +1,6 @@
 /// <reference lib="deno.ns" />
 import assert from "node:assert/strict";
-import { explainRequest, routeShort, statusTone } from "./routing.ts";
+import { explainRequest, parseRoute, routeShort, statusTone } from "./routing.ts";
 import type { RequestView } from "./types.ts";
 
 function request(change: Partial<RequestView>): RequestView {
@@ -74,4 +74,24 @@ Deno.test("routeShort() and statusTone() give a route and a status their short f
   assert.equal(statusTone({ status: 200, error: "cut" }), "bad");
   assert.equal(statusTone({ status: 429, error: null }), "warn");
   assert.equal(statusTone({ status: 503, error: "x" }), "bad");
+});
+
+Deno.test("parseRoute() and explainRequest() read the details the hub records with a route", () => {
+  assert.deepEqual(parseRoute("on-disk; ctx=8192; load=6.3GB; evicts=a:1b,b:2b; waits-for-busy"), {
+    reason: "on-disk",
+    details: { ctx: "8192", load: "6.3GB", evicts: "a:1b,b:2b", "waits-for-busy": "" },
+  });
+  assert.equal(routeShort("loaded; ctx=8192"), "loaded");
+  assert.equal(routeShort("reload; ctx=16384; load=8GB"), "reload");
+  const lines = explainRequest(request({
+    route: "on-disk; ctx=8192; load=6.3GB; evicts=gemma3:12b,llama3.2:3b",
+  }));
+  assert.ok(lines[0]!.includes('(route "on-disk")'), lines[0]);
+  assert.ok(
+    lines.includes(
+      "The hub expected the load with a 8192-token context to take 6.3GB of GPU memory.",
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(lines.includes("To make room, Ollama was expected to unload gemma3:12b, llama3.2:3b."));
 });
