@@ -7,6 +7,7 @@
  * deno task bench --only hub --requests 4000 --streams 20
  * deno task bench --only history --days 7 --hosts 20
  * deno task bench --only router
+ * deno task bench --only routing --scenarios defaults --routers corral,least-connections
  * deno task bench --only dashboard --hosts 50 --seconds 20
  * ```
  *
@@ -26,16 +27,20 @@ import {
 } from "./history_bench.ts";
 import { HUB_BENCH_DEFAULTS, hubBench } from "./hub_bench.ts";
 import { routerBenchReport, runRouterBench } from "./router_bench.ts";
+import { ROUTING_BENCH_DEFAULTS, routingBench } from "./routing_bench.ts";
 import { simBench } from "./sim_bench.ts";
+import { type RouterName, ROUTERS, type Scenario, SCENARIOS } from "./workload.ts";
 
 const HELP = `Usage: deno task bench [options]
 
 Options:
-  --only NAME        run one benchmark: sim, agent, hub, history, router or dashboard (default: all)
+  --only NAME        run one benchmark: sim, agent, hub, history, router, routing or dashboard
+                     (default: all)
   --warmup S         agent: seconds before the steady-state window (default ${AGENT_BENCH_DEFAULTS.warmupSeconds})
   --window S         agent: seconds of steady-state sampling (default ${AGENT_BENCH_DEFAULTS.windowSeconds})
   --requests N       agent, hub and history: requests per path (per hub for history) and concurrency
-                     (default ${AGENT_BENCH_DEFAULTS.requests} for the agent, ${HUB_BENCH_DEFAULTS.requests} for the hub, ${HISTORY_BENCH_DEFAULTS.requests} for history)
+                     (default ${AGENT_BENCH_DEFAULTS.requests} for the agent, ${HUB_BENCH_DEFAULTS.requests} for the hub, ${HISTORY_BENCH_DEFAULTS.requests} for history);
+                     routing: requests per run (default ${ROUTING_BENCH_DEFAULTS.requests})
   --streams N        agent and hub: streamed generates per path, 0 to skip
                      (default ${AGENT_BENCH_DEFAULTS.streams} for the agent, ${HUB_BENCH_DEFAULTS.streams} for the hub)
   --rows N           history: request rows written in one burst (default ${HISTORY_BENCH_DEFAULTS.burstRows})
@@ -46,6 +51,11 @@ Options:
                      dashboard: hosts in the big fleet (default ${DASHBOARD_BENCH_DEFAULTS.hosts})
   --parts LIST       history: some of ${HISTORY_PARTS.join(",")} (default all)
   --decisions N      router: timed routing decisions (default 200000)
+  --rate R           routing: mean arrivals per second (default ${ROUTING_BENCH_DEFAULTS.rate})
+  --speed X          routing: simulator speed (default ${ROUTING_BENCH_DEFAULTS.speed})
+  --seed N           routing: the workload's seed (default ${ROUTING_BENCH_DEFAULTS.seed})
+  --scenarios LIST   routing: some of ${SCENARIOS.join(",")} (default all)
+  --routers LIST     routing: some of ${ROUTERS.join(",")} (default all)
   -h, --help         this help`;
 
 function fail(message: string): never {
@@ -69,6 +79,11 @@ try {
       hosts: { type: "string" },
       parts: { type: "string" },
       decisions: { type: "string" },
+      rate: { type: "string" },
+      speed: { type: "string" },
+      seed: { type: "string" },
+      scenarios: { type: "string" },
+      routers: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -80,7 +95,7 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-const BENCHES = ["sim", "agent", "hub", "history", "router", "dashboard"] as const;
+const BENCHES = ["sim", "agent", "hub", "history", "router", "routing", "dashboard"] as const;
 type Bench = typeof BENCHES[number];
 if (values.only !== undefined && !(BENCHES as readonly string[]).includes(values.only)) {
   fail(`--only must be one of ${BENCHES.join(", ")}, not ${JSON.stringify(values.only)}`);
@@ -104,15 +119,26 @@ const hubOptions = defined({
   requests: count("requests", values.requests, 1),
   streams: count("streams", values.streams, 0),
 });
-function parts(value: string | undefined): HistoryPart[] | undefined {
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) fail(`--${name} must be a number > 0, not ${value}`);
+  return n;
+}
+function listOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T[] | undefined {
   if (value === undefined) return undefined;
   const list = value.split(",").map((p) => p.trim());
-  const bad = list.filter((p) => !(HISTORY_PARTS as readonly string[]).includes(p));
+  const bad = list.filter((p) => !(allowed as readonly string[]).includes(p));
   if (bad.length > 0 || list.length === 0) {
-    fail(`--parts must list some of ${HISTORY_PARTS.join(", ")}, not ${JSON.stringify(value)}`);
+    fail(`--${name} must list some of ${allowed.join(", ")}, not ${JSON.stringify(value)}`);
   }
-  return list as HistoryPart[];
+  return list as T[];
 }
+const parts = (value: string | undefined) => listOf<HistoryPart>("parts", value, HISTORY_PARTS);
 const historyOptions = defined({
   requests: count("requests", values.requests, 1),
   burstRows: count("rows", values.rows, 1),
@@ -122,6 +148,14 @@ const historyOptions = defined({
   parts: parts(values.parts),
 });
 const decisions = count("decisions", values.decisions, 1);
+const routingOptions = defined({
+  requests: count("requests", values.requests, 1),
+  rate: positive("rate", values.rate),
+  speed: positive("speed", values.speed),
+  seed: count("seed", values.seed, 0),
+  scenarios: listOf<Scenario>("scenarios", values.scenarios, SCENARIOS),
+  routers: listOf<RouterName>("routers", values.routers, ROUTERS),
+});
 const dashboardOptions = defined({
   hosts: count("hosts", values.hosts, 1),
   seconds: count("seconds", values.seconds, 1),
@@ -142,6 +176,7 @@ if (runs("agent")) sections.push(() => agentBench(agentOptions));
 if (runs("hub")) sections.push(() => hubBench(hubOptions));
 if (runs("history")) sections.push(() => historyBench(historyOptions));
 if (runs("dashboard")) sections.push(() => dashboardBench(dashboardOptions));
+if (runs("routing")) sections.push(() => routingBench(routingOptions));
 // Last, alone: nothing else runs in the process while route() is timed.
 if (runs("router")) sections.push(() => routerBenchReport(runRouterBench({ decisions })));
 for (const [i, section] of sections.entries()) {
