@@ -119,6 +119,11 @@ export const SPILL_PENALTY_MS = 10_000;
 export const REPLICA_HOLD_MS = 60_000;
 /** A model's demand, in busy slots, must exceed this share of its loaded slots for another copy. */
 export const REPLICA_DEMAND = 0.85;
+/**
+ * Hysteresis: a copy of a model is cheap to evict only while its other copies could serve this
+ * many times its demand (more than the demand that justified loading it).
+ */
+export const REPLICA_KEEP_MARGIN = 1.5;
 /** How far ahead an eviction's cost looks: the evicted model's requests in this many seconds. */
 export const EVICTION_HORIZON_S = 60;
 /** The most reloads an eviction is charged, however popular the evicted model. */
@@ -159,8 +164,9 @@ interface Candidate {
  *
  * @param hosts Every host the registry knows, in a stable order.
  * @param inFlight Requests now in flight, per host and model.
- * @param request The request: model key, purpose, hosts to skip, pin and round-robin counter.
- * @param stats Measured run times.
+ * @param request The request: model key, purpose, its `num_ctx`, hosts to skip, pin and
+ *   round-robin counter.
+ * @param stats Measured run times, sustained demand and models' memory overheads.
  * @returns The choice and the ranking, or a failure with a message for the client.
  * @throws {TypeError} When an inference or pull request has no model.
  * @example
@@ -316,9 +322,10 @@ function loadMs(host: RouteHost, bytes: number): number {
 /**
  * Predicts a load the way Ollama's scheduler makes room (`server/sched.go`): while the model does
  * not fit in free VRAM, or `OLLAMA_MAX_LOADED_MODELS` are loaded, it unloads the first idle runner
- * in keep_alive-then-name order (the hub sees no keep_alive, and the fleet policy makes them equal:
- * name order), and when none is idle it waits for a busy one. A runner of the same model with
- * another context is unloaded first.
+ * in keep_alive order, and when none is idle it waits for a busy one. A runner of the same model
+ * with another context is unloaded first. The hub sees no runner's keep_alive (the fleet policy
+ * makes them equal) and Ollama breaks ties by the model's blob path, which the hub does not see
+ * either, so ties go by name here: which idle model goes may differ, how much room is made not.
  */
 export function planLoad(
   host: RouteHost,
@@ -393,7 +400,9 @@ function sortedLoaded(host: RouteHost): string[] {
 /**
  * What unloading `key` from `host` costs later: its recent requests per second over
  * {@link EVICTION_HORIZON_S} (at most {@link EVICTION_MAX_WEIGHT} reloads' worth) times a reload on
- * this host; a quarter of that when another host has it loaded too.
+ * this host. A quarter of that when its other loaded copies would still have room to spare: their
+ * slots cover its demand by {@link REPLICA_KEEP_MARGIN} over what justified a copy, so that a copy
+ * added for demand is not evicted (and loaded again) while the demand lasts.
  */
 function evictionCostMs(
   host: RouteHost,
@@ -405,9 +414,12 @@ function evictionCostMs(
   const rate = stats.arrivalRate(key, undefined);
   if (!(rate > 0)) return 0;
   const weight = Math.min(EVICTION_MAX_WEIGHT, rate * EVICTION_HORIZON_S);
-  const elsewhere = (copiesOf().get(key) ?? 1) > 1;
+  const others = (copiesOf().get(key) ?? 1) - 1;
+  const busySlots = rate * validRunMs(stats.expectedRunMs(key)) / 1000;
+  const spare = others > 0 &&
+    busySlots * REPLICA_KEEP_MARGIN <= others * host.slots * REPLICA_DEMAND;
   const bytes = host.onDisk.get(key)?.size ?? entry.size;
-  return weight * loadMs(host, bytes) * (elsewhere ? 0.25 : 1);
+  return weight * loadMs(host, bytes) * (spare ? 0.25 : 1);
 }
 
 /** Predicted bytes of a model from its disk entry. */

@@ -643,18 +643,39 @@ Deno.test("route() predicts Ollama's victims: idle runners in name order until t
     const hot = ok(run([full(need - 1)], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 50 })));
     assert.equal(Math.round(hot.choice.costMs - base), EVICTION_MAX_WEIGHT * 2500);
   });
-  await t.step("a victim with another copy loaded elsewhere costs a quarter", () => {
+  await t.step("a victim whose other copies have room to spare costs a quarter", () => {
     const other = host("b", { loaded: [[A, { size: 3 * GB }]] });
-    const alone = ok(
-      run([full(need - 1)], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 50 })),
-    );
-    const shared = ok(
-      run([full(need - 1), other], { numCtx: 8192 }, flights(), stats(10_000, { [A]: 50 })),
-    );
     const base = ok(run([full(need - 1)], { numCtx: 8192 })).choice.costMs;
+    const extra = (rate: number, runMs: number, hosts = [full(need - 1), other]) =>
+      Math.round(
+        ok(run(hosts, { numCtx: 8192 }, flights(), stats(runMs, { [A]: rate }))).choice.costMs -
+          base,
+      );
+    // aaa at 0.05/s: 3 reloads' worth alone; with b's copy, whose slot covers 0.05 × 1 s many
+    // times over, a quarter of that.
+    assert.equal(extra(0.05, 1000, [full(need - 1)]), 3 * 2500);
+    assert.equal(extra(0.05, 1000), Math.round(3 * 2500 / 4));
+    // Hysteresis: at 0.7/s of 1 s each (0.7 busy slots), b's one slot could take it (0.85) but
+    // not with the 1.5 margin: the copy this host holds is kept at full price.
+    assert.equal(extra(0.7, 1000), 3 * 2500);
+  });
+  await t.step("a reload costs what its other context was serving", () => {
+    const at4k = host("a", {
+      onDisk: { [M]: 5 * GB },
+      shapes,
+      loaded: [[M, { size: 6 * GB, contextLength: 4096 }]],
+    });
+    const demand = (all: number, mine: number): RouteStats => ({
+      ...stats(),
+      arrivalRate: (_model, numCtx) => numCtx === undefined ? all : mine,
+    });
+    const idle = ok(run([at4k], { numCtx: 8192 }, flights(), demand(0, 0))).choice;
+    assert.equal(idle.reason, "reload");
+    // 0.01/s still ask for 4096: 0.6 of a reload (1000 + 2500 ms) over the 60 s horizon.
+    const used = ok(run([at4k], { numCtx: 8192 }, flights(), demand(0.02, 0.01))).choice;
     assert.equal(
-      Math.round(shared.choice.costMs - base),
-      Math.round((alone.choice.costMs - base) / 4),
+      Math.round(used.costMs - idle.costMs),
+      Math.round(0.01 * EVICTION_HORIZON_S * 3500),
     );
   });
 });
