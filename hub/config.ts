@@ -378,6 +378,11 @@ const FIELDS = {
     parse: keepAliveSetting,
   },
   modelPolicies: { yaml: "routing.models", parse: modelPolicies },
+  shareLarger: {
+    yaml: "routing.share_larger_context",
+    env: "CORRAL_SHARE_LARGER_CONTEXT",
+    parse: boolean,
+  },
   ...HISTORY_FIELDS,
 } satisfies Record<string, Field<unknown, FlagName>>;
 
@@ -434,6 +439,7 @@ export function loadHubConfig(sources: ConfigSources): HubConfig {
       numCtx: values.numCtx !== undefined ? values.numCtx : DEFAULT_POLICY.numCtx,
       keepAlive: values.keepAlive !== undefined ? values.keepAlive : DEFAULT_POLICY.keepAlive,
       models: values.modelPolicies ?? [],
+      shareLarger: values.shareLarger ?? DEFAULT_POLICY.shareLarger,
     },
     history,
   });

@@ -62,7 +62,7 @@ const DEFAULTS: HubConfig = {
   queue: { max: 512, timeoutMs: 600_000 },
   offlineAfterMs: 2500,
   retries: 2,
-  routing: { numCtx: 8192, keepAlive: "30m", models: [] },
+  routing: { numCtx: 8192, keepAlive: "30m", models: [], shareLarger: true },
   history: {
     enabled: true,
     databaseUrl: null,

@@ -79,6 +79,11 @@ export interface DispatchRequest {
   trace?: RequestTrace;
   /** The `num_ctx` the request sets, after the fleet policy; `null` or absent: none. */
   numCtx?: number | null;
+  /**
+   * The body with another `num_ctx`, for a request the router puts on a runner with a larger
+   * context than it asked for; without it, the router keeps it to runners of its own context.
+   */
+  withContext?: (numCtx: number) => Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -181,6 +186,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       pinned: request.pinned,
       seq: seq++,
       numCtx,
+      shareLarger: request.withContext !== undefined,
     }, stats);
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -233,13 +239,18 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       continue;
     }
     const { url, headers } = upstreamRequest(host, request, deps.token);
+    // On a runner with a larger context than it asked for, the request says that context, or
+    // Ollama would reload the runner for it.
+    const shared = numCtx !== null && choice.context !== undefined && choice.context > numCtx &&
+      request.withContext !== undefined;
+    const sent = shared ? request.withContext!(choice.context!) : request.body;
     const started = performance.now();
     let upstream: Response;
     try {
       upstream = await fetcher(url, {
         method: request.method,
         headers,
-        body: request.body,
+        body: sent,
         signal: request.signal,
         redirect: "manual",
       });
@@ -277,7 +288,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
       end();
     });
 
-    const routeLabel = describeRoute(choice);
+    const routeLabel = describeRoute(choice, numCtx);
     if (request.trace) {
       request.trace.hostId = host.id;
       request.trace.route = routeLabel;
@@ -305,12 +316,17 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
 
 /**
  * What was decided, as `X-Corral-Route` and the request log say it: the reason, then the
- * runner's context and, for a load, its predicted size and what it evicts, e.g.
- * `on-disk; ctx=8192; load=6.3GB; evicts=gemma3:12b,llama3.2:3b`.
+ * runner's context (and the one asked for, when it shares a larger one) and, for a load, its
+ * predicted size and what it evicts, e.g. `on-disk; ctx=8192; load=6.3GB; evicts=gemma3:12b`.
+ *
+ * @param numCtx The context the request asked for, if any.
  */
-export function describeRoute(choice: RouteChoice): string {
+export function describeRoute(choice: RouteChoice, numCtx: number | null = null): string {
   let label: string = choice.reason;
   if (choice.context !== undefined) label += `; ctx=${choice.context}`;
+  if (numCtx !== null && choice.context !== undefined && choice.context > numCtx) {
+    label += `; asked=${numCtx}`;
+  }
   const load = choice.load;
   if (load) {
     label += `; load=${(load.bytes / 1e9).toFixed(1)}GB`;

@@ -30,6 +30,13 @@ export interface ModelPolicy {
 /** The fleet-wide policy and its per-model overrides (first matching pattern wins). */
 export interface FleetPolicy extends ModelPolicy {
   models: readonly ({ pattern: string } & Partial<ModelPolicy>)[];
+  /**
+   * A request that sets its own `num_ctx` may run on a loaded runner with a larger context (the hub
+   * then sends it that context) instead of making Ollama load one with exactly its own: it gets
+   * more context than it asked for, never less, and two clients with different contexts share one
+   * runner instead of each keeping one loaded.
+   */
+  shareLarger: boolean;
 }
 
 /** The default context: large enough for most chats and tools, small enough to fit everywhere. */
@@ -44,6 +51,7 @@ export const DEFAULT_POLICY: FleetPolicy = Object.freeze({
   numCtx: DEFAULT_NUM_CTX,
   keepAlive: DEFAULT_KEEP_ALIVE,
   models: [],
+  shareLarger: true,
 });
 
 /** The endpoints whose bodies take `options.num_ctx` and `keep_alive`. */
@@ -155,11 +163,12 @@ export function applyPolicy(body: Record<string, unknown>, policy: ModelPolicy):
   return { numCtx, changed };
 }
 
-/** The `num_ctx` a request sets itself, without any policy. */
-export function requestedNumCtx(body: Record<string, unknown>): number | null {
-  const options = body.options;
-  const given = isObject(options) ? options.num_ctx : undefined;
-  return typeof given === "number" && given > 0 ? given : null;
+/** The body, re-encoded with `options.num_ctx` set to `numCtx` (the parsed body is not changed). */
+export function withNumCtx(body: Record<string, unknown>, numCtx: number): Uint8Array<ArrayBuffer> {
+  const options = isObject(body.options) ? body.options : {};
+  return new TextEncoder().encode(
+    JSON.stringify({ ...body, options: { ...options, num_ctx: numCtx } }),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

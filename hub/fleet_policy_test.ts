@@ -9,6 +9,7 @@ import {
   modelPolicies,
   numCtxSetting,
   policyFor,
+  withNumCtx,
 } from "./fleet_policy.ts";
 
 Deno.test("applyPolicy() sets num_ctx and keep_alive only where the request sets none", async (t) => {
@@ -91,4 +92,15 @@ Deno.test("the policy's settings are checked with messages that say what is acce
       return true;
     },
   );
+});
+
+Deno.test("withNumCtx() re-encodes the body with another context, leaving the parsed one alone", () => {
+  const body = { model: "m", prompt: "hi", options: { num_ctx: 4096, seed: 3 } };
+  const bytes = withNumCtx(body, 16384);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), {
+    model: "m",
+    prompt: "hi",
+    options: { num_ctx: 16384, seed: 3 },
+  });
+  assert.equal(body.options.num_ctx, 4096);
 });

@@ -62,6 +62,11 @@ export interface RouteRequest {
    * gives it its own default context.
    */
   numCtx?: number | null;
+  /**
+   * A request that sets `num_ctx` may run on a loaded runner with a larger context (the hub then
+   * sends it that context), rather than make Ollama load one with exactly its own. @default false
+   */
+  shareLarger?: boolean;
 }
 
 /** What the hub has measured, with defaults where it knows nothing yet. */
@@ -147,8 +152,8 @@ export const FALLBACK_LOAD_RATE = 1024 ** 3;
 interface Candidate {
   choice: RouteChoice;
   /**
-   * Tier: inference 0 loaded, 1 on-disk, 1.5 reload, 2 loaded-busy; placement 0 on-disk, 1
-   * elsewhere.
+   * Tier: inference 0 loaded (0.5 on a larger context), 1 on-disk, 1.5 reload, 2 loaded-busy;
+   * placement 0 on-disk, 1 elsewhere.
    */
   tier: number;
   /** Inference: free slots for the model. Placement: 1 when the disk is full. */
@@ -201,6 +206,7 @@ export function route(
       inFlight,
       model!,
       request.numCtx ?? null,
+      request.shareLarger ?? false,
       stats,
     );
     if (candidates.length === 0) {
@@ -253,8 +259,10 @@ interface ModelOnHost {
   slots: number;
   /** A runner for the model is loaded (or being loaded by the hub's requests). */
   present: boolean;
-  /** ... with the request's context, so that Ollama will not reload it. */
+  /** ... with the request's context (or a larger one it may share), so Ollama will not reload it. */
   compatible: boolean;
+  /** The runner is compatible only because the request may share its larger context. */
+  shared: boolean;
 }
 
 function modelOnHost(
@@ -263,6 +271,7 @@ function modelOnHost(
   inFlight: InFlight,
   model: string,
   numCtx: number | null,
+  shareLarger: boolean,
 ): ModelOnHost | null {
   const disk = host.onDisk.get(model);
   const loaded = host.loaded.get(model);
@@ -273,6 +282,8 @@ function modelOnHost(
   const own = mine > 0 ? inFlight.contextOf(host.id, model) : null;
   const runnerContext = own ?? loaded?.contextLength ?? null;
   const present = loaded !== undefined || mine > 0;
+  const exact = present && (runnerContext === null || runnerContext === context);
+  const shared = present && !exact && shareLarger && numCtx !== null && runnerContext! > context;
   return {
     order,
     host,
@@ -280,10 +291,11 @@ function modelOnHost(
     loaded,
     mine,
     shape,
-    context,
+    context: shared ? runnerContext! : context,
     slots: slotsFor(shape, host.slots),
     present,
-    compatible: present && (runnerContext === null || runnerContext === context),
+    compatible: exact || shared,
+    shared,
   };
 }
 
@@ -438,12 +450,13 @@ function inferenceCandidates(
   inFlight: InFlight,
   model: string,
   numCtx: number | null,
+  shareLarger: boolean,
   stats: RouteStats,
 ): Candidate[] {
   const views: ModelOnHost[] = [];
   let capacity = 0;
   for (const i of eligible) {
-    const view = modelOnHost(hosts[i]!, i, inFlight, model, numCtx);
+    const view = modelOnHost(hosts[i]!, i, inFlight, model, numCtx, shareLarger);
     if (view === null) continue;
     // Copies on hot, short-of-memory or degraded hosts do not count: a cool copy is worth loading.
     if (view.compatible && penaltyMs(view.host) === 0) capacity += view.slots;
@@ -467,7 +480,8 @@ function inferenceCandidates(
     if (view.compatible) {
       if (mine < slots) {
         reason = "loaded";
-        tier = 0;
+        // On equal cost, a runner with exactly the request's context beats a larger one.
+        tier = view.shared ? 0.5 : 0;
       } else {
         reason = "loaded-busy";
         tier = 2;

@@ -708,3 +708,40 @@ Deno.test("route() counts loads the hub has sent but the agent does not report y
   const sent = flights({ a: { [OTHER]: 1 } }, {}, { a: { [OTHER]: 8192 } });
   assert.equal(ok(run([a], { numCtx: 8192 }, sent)).choice.load?.spills, true);
 });
+
+Deno.test("route() lets a request share a loaded runner with a larger context, when allowed", async (t) => {
+  const shapes = { [M]: QWEN3_8B };
+  const at16k = host("at16k", {
+    loaded: [[M, { contextLength: 16384 }]],
+    onDisk: { [M]: 5 * GB },
+    shapes,
+  });
+  const cold = host("cold", { onDisk: { [M]: 5 * GB }, shapes });
+  await t.step("allowed: a 4096 request runs on the 16384 runner, with 16384", () => {
+    const { choice } = ok(run([cold, at16k], { numCtx: 4096, shareLarger: true }));
+    assert.equal(brief(choice), "at16k loaded 0");
+    assert.equal(choice.context, 16384);
+  });
+  await t.step("not allowed (or no num_ctx): it loads its own", () => {
+    assert.equal(ok(run([cold, at16k], { numCtx: 4096 })).choice.host.id, "cold");
+  });
+  await t.step("never a smaller context than asked", () => {
+    const at4k = host("at4k", {
+      loaded: [[M, { contextLength: 4096 }]],
+      onDisk: { [M]: 5 * GB },
+      shapes,
+    });
+    const { choice } = ok(run([cold, at4k], { numCtx: 16384, shareLarger: true }));
+    assert.equal(choice.host.id, "cold");
+    assert.equal(choice.context, 16384);
+  });
+  await t.step("a runner with exactly the context wins a tie with a larger one", () => {
+    const at4k = host("at4k", {
+      loaded: [[M, { contextLength: 4096 }]],
+      onDisk: { [M]: 5 * GB },
+      shapes,
+    });
+    const { ranked } = ok(run([at16k, at4k], { numCtx: 4096, shareLarger: true }));
+    assert.deepEqual(ranked.map(brief).slice(0, 2), ["at4k loaded 0", "at16k loaded 0"]);
+  });
+});

@@ -146,6 +146,10 @@ export interface RequestView {
   endpoint: string;
   model: string | null;
   host: HostRef | null;
+  /**
+   * What the router decided, as `X-Corral-Route` said it: the reason, then details, e.g.
+   * `on-disk; ctx=8192; load=6.8GB; evicts=gemma3:12b`.
+   */
   route: string | null;
   attempts: number;
   queuedMs: number | null;

@@ -10,7 +10,7 @@
 import { Hono } from "hono";
 import { type Dialect, dialectOf, errorResponse } from "../../shared/dialect.ts";
 import { dispatch } from "../dispatch.ts";
-import { applyPolicy, POLICY_PATHS, policyFor } from "../fleet_policy.ts";
+import { applyPolicy, POLICY_PATHS, policyFor, withNumCtx } from "../fleet_policy.ts";
 import {
   completedOf,
   type HubDeps,
@@ -53,10 +53,14 @@ export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
       const { body, model } = read;
       let bytes = body.bytes;
       let numCtx: number | null = null;
+      let withContext: ((numCtx: number) => Uint8Array<ArrayBuffer>) | undefined;
       if (POLICY_PATHS.has(path)) {
         const applied = applyPolicy(body.json, policyFor(deps.policy, model.key));
         numCtx = applied.numCtx;
         if (applied.changed) bytes = new TextEncoder().encode(JSON.stringify(body.json));
+        if (deps.policy.shareLarger && numCtx !== null) {
+          withContext = (ctx) => withNumCtx(body.json, ctx);
+        }
       }
       return dispatch(deps, {
         model,
@@ -68,6 +72,7 @@ export function inferenceRoutes(deps: HubDeps): Hono<HubEnv> {
         headers: c.req.raw.headers,
         body: bytes,
         numCtx,
+        withContext,
         signal: c.req.raw.signal,
         completed: completedOf(c),
         trace: traceOf(c),

@@ -77,14 +77,20 @@ class FleetInFlight implements InFlight {
   contextOf(): number | null {
     return 8192;
   }
+  /** As the hub's table keeps them: one map per host, kept up to date, not built per call. */
   models(hostId: string): ReadonlyMap<string, number | null> {
-    return this.#contexts(hostId);
+    return this.#contexts.get(hostId) ?? NONE;
   }
-  #contexts(hostId: string): Map<string, number | null> {
-    const models = this.#byHost.get(hostId);
-    return new Map([...(models?.keys() ?? [])].map((m) => [m, 8192]));
+  #contexts = new Map<string, Map<string, number | null>>();
+  /** Marks every model in flight as sent with the policy's context. */
+  seal(): void {
+    for (const [hostId, models] of this.#byHost) {
+      this.#contexts.set(hostId, new Map([...models.keys()].map((m) => [m, 8192])));
+    }
   }
 }
+
+const NONE: ReadonlyMap<string, number | null> = new Map();
 
 /** A 32-layer model's attention, with 8 KV heads of 128: 128 KiB of KV cache per token. */
 const SHAPE: ModelShape = {
@@ -146,6 +152,7 @@ function buildFleet(hostCount: number, modelsPerHost: number, rand: () => number
       diskFull: rand() < 0.1,
     });
   }
+  inFlight.seal();
   return { hosts, inFlight, catalogue, popular };
 }
 
