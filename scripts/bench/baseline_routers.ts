@@ -7,6 +7,9 @@
  * - {@link leastConnections}: among the eligible hosts that have the model (on disk or loaded), the
  *   one with the fewest requests in flight, ties round-robin; what Olla and LiteLLM do.
  * - {@link randomRouter}: uniform among the same hosts, from a seeded generator.
+ * - {@link sticky}: the two rules of the proxy Corral replaces (Ollama Fleet Manager, as issue 13
+ *   describes it), run with {@link STICKY_HUB_SETTINGS}: `num_ctx` 8192 and `keep_alive` 30m on
+ *   requests that carry none, and a model loaded somewhere goes there, queueing behind it.
  *
  * Neither ever waits in the fleet queue (`wait: false`): a busy host queues in its own Ollama.
  * Pulls, "any" requests and pinned requests go to the hub's own router, as they would in Corral.
@@ -74,6 +77,25 @@ export const leastConnections: RouteFn = (hosts, inFlight, request, stats) => {
   // A stable sort keeps input order among equals; each run of equals is then rotated by seq.
   const ranked = [...found].sort((a, b) => load.get(a)! - load.get(b)!);
   rotateTies(ranked, (a, b) => load.get(a) === load.get(b), request.seq);
+  return { ok: true, choice: ranked[0]!, ranked };
+};
+
+/** The hub's settings for {@link sticky}: the peer's context and keep-alive, no sharing. */
+export const STICKY_HUB_SETTINGS = {
+  routing: { num_ctx: 8192, keep_alive: "30m", share_larger_context: false },
+};
+
+/**
+ * Sticky: hosts with the model loaded (whatever its context) first, the least busy of them,
+ * however busy; only when none has it loaded, the least busy host with it on disk.
+ */
+export const sticky: RouteFn = (hosts, inFlight, request, stats) => {
+  if (!decidesItself(request)) return route(hosts, inFlight, request, stats);
+  const found = candidates(hosts, inFlight, request, stats);
+  if (!Array.isArray(found)) return found;
+  const key = (c: RouteChoice) => (c.reason === "loaded" ? 0 : 1e9) + inFlight.total(c.host.id);
+  const ranked = [...found].sort((a, b) => key(a) - key(b));
+  rotateTies(ranked, (a, b) => key(a) === key(b), request.seq);
   return { ok: true, choice: ranked[0]!, ranked };
 };
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { InFlight, RouteHost } from "../../hub/host.ts";
 import { route, type RouteRequest, type RouteResult, type RouteStats } from "../../hub/router.ts";
 import { modelKey } from "../../shared/model_name.ts";
-import { leastConnections, randomRouter } from "./baseline_routers.ts";
+import { leastConnections, randomRouter, sticky } from "./baseline_routers.ts";
 
 const M = modelKey("qwen3:8b")!;
 const OTHER = modelKey("llama3.2:3b")!;
@@ -123,4 +123,15 @@ Deno.test("the baselines leave pinned requests and pulls to the hub's router", (
     randomRouter(1)(hosts, flights(), pull, stats),
     route(hosts, flights(), pull, stats),
   );
+});
+
+Deno.test("sticky sends a model where it is loaded, however busy, else the least busy disk", () => {
+  const hosts = [host("a"), host("b", { has: "loaded" }), host("c"), host("d", { has: "none" })];
+  assert.deepEqual(ids(sticky(hosts, flights({ a: 0, b: 9, c: 1 }), req(0), stats)), [
+    "b",
+    "a",
+    "c",
+  ]);
+  const cold = [host("a"), host("c")];
+  assert.deepEqual(ids(sticky(cold, flights({ a: 2, c: 1 }), req(0), stats)), ["c", "a"]);
 });

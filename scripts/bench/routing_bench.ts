@@ -16,7 +16,8 @@
  *   and half 16384 (`mixed`).
  * - The routers: `corral` (the hub as shipped), `least-connections` and `random`
  *   (`baseline_routers.ts`) with the hub's fleet policy off ({@link BASELINE_HUB_SETTINGS}), as a
- *   proxy that passes requests through unchanged.
+ *   proxy that passes requests through unchanged, and `sticky`, the rules of the proxy Corral
+ *   replaces (num_ctx 8192 and keep_alive 30m set where missing; stick to a loaded host).
  *
  * Each (router, scenario) pair gets a fresh, cold fleet; at the end each simulator's scheduler
  * says how many loads, reloads and evictions it did.
@@ -30,7 +31,7 @@ import { modelKey } from "../../shared/model_name.ts";
 import { resolveProfile } from "../sim/profile.ts";
 import type { Simulator } from "../sim/simulator.ts";
 import { sleep } from "./agent_bench.ts";
-import { leastConnections, randomRouter } from "./baseline_routers.ts";
+import { leastConnections, randomRouter, sticky, STICKY_HUB_SETTINGS } from "./baseline_routers.ts";
 import {
   buildWorkload,
   checkTargets,
@@ -219,11 +220,15 @@ async function startFleet(
     ? leastConnections
     : router === "random"
     ? randomRouter(seed)
+    : router === "sticky"
+    ? sticky
     : undefined;
   const settings = override
     ? override.hub ?? BASELINE_HUB_SETTINGS
     : router === "corral"
     ? {}
+    : router === "sticky"
+    ? STICKY_HUB_SETTINGS
     : BASELINE_HUB_SETTINGS;
   const start = (hub: Record<string, unknown>) =>
     startDemoFleet({ specs: ROUTING_HOSTS, speed, hub, route });

@@ -14,7 +14,7 @@ export const SCENARIOS = ["defaults", "pinned", "mixed"] as const;
 export type Scenario = typeof SCENARIOS[number];
 
 /** The routers compared. `corral` is the hub's own; the others are `baseline_routers.ts`. */
-export const ROUTERS = ["corral", "least-connections", "random"] as const;
+export const ROUTERS = ["corral", "least-connections", "random", "sticky"] as const;
 export type RouterName = typeof ROUTERS[number];
 
 /** The `num_ctx` every client sends in the `pinned` scenario. */
@@ -267,6 +267,22 @@ export function checkTargets(
     "mixed: Corral cold loads / least-connections cold loads",
     ratio(corralM?.coldLoads, lcM?.coldLoads),
     MIXED_LOADS_RATIO_LIMIT,
+  );
+  // Against the rules of the proxy Corral replaces (the `sticky` baseline): at least as good at
+  // defaults, twice as good with mixed contexts.
+  const stickyD = figures("sticky", "defaults");
+  const stickyM = figures("sticky", "mixed");
+  add("defaults: Corral p95 / sticky p95", ratio(corralD?.p95Ms, stickyD?.p95Ms), 1);
+  add(
+    "defaults: Corral cold loads / sticky cold loads",
+    ratio(corralD?.coldLoads, stickyD?.coldLoads),
+    1,
+  );
+  add("mixed: Corral p95 / sticky p95", ratio(corralM?.p95Ms, stickyM?.p95Ms), 0.5);
+  add(
+    "mixed: Corral cold loads / sticky cold loads",
+    ratio(corralM?.coldLoads, stickyM?.coldLoads),
+    0.5,
   );
   return checks;
 }

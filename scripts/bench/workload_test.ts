@@ -105,16 +105,20 @@ Deno.test("checkTargets() checks the issue's ratios on the runs there are", () =
     "corral/defaults": { p95Ms: 100, coldLoads: 9 },
     "least-connections/defaults": { p95Ms: 400, coldLoads: 100 },
     "corral/pinned": { p95Ms: 105, coldLoads: 12 },
+    "sticky/defaults": { p95Ms: 90, coldLoads: 9 },
   };
   const checks = checkTargets((router, scenario) => runs[`${router}/${scenario}`]);
-  assert.equal(checks.length, 6);
-  const [p95, loads, pinnedP95, pinnedLoads, mixedP95, mixedLoads] = checks;
+  assert.equal(checks.length, 10);
+  const [p95, loads, pinnedP95, pinnedLoads, mixedP95, mixedLoads, stickyP95, stickyLoads] = checks;
   assert.deepEqual([p95!.ratio, p95!.holds], [0.25, true]);
   assert.deepEqual([loads!.ratio, loads!.holds], [0.09, true]);
   assert.deepEqual([pinnedP95!.ratio, pinnedP95!.holds], [1.05, true]);
   assert.deepEqual([pinnedLoads!.ratio, pinnedLoads!.holds], [12 / 9, false]);
   assert.deepEqual([mixedP95!.ratio, mixedP95!.holds], [null, null]);
   assert.deepEqual([mixedLoads!.ratio, mixedLoads!.holds], [null, null]);
+  // Against the peer's rules: at least as good at defaults.
+  assert.deepEqual([stickyP95!.ratio, stickyP95!.holds], [100 / 90, false]);
+  assert.deepEqual([stickyLoads!.ratio, stickyLoads!.holds], [1, true]);
   // Unknown loads cannot be checked; a zero baseline is beaten only by zero.
   const unknown = checkTargets((router) =>
     router === "corral" ? { p95Ms: 0, coldLoads: null } : { p95Ms: 0, coldLoads: 0 }
