@@ -745,3 +745,17 @@ Deno.test("route() lets a request share a loaded runner with a larger context, w
     assert.deepEqual(ranked.map(brief).slice(0, 2), ["at4k loaded 0", "at16k loaded 0"]);
   });
 });
+
+Deno.test("route() prefers, among free runners, the host where the model runs fastest", () => {
+  const hosts = [host("slow", { loaded: [M], slots: 4 }), host("fast", { loaded: [M], slots: 2 })];
+  const measured: RouteStats = {
+    ...stats(),
+    expectedRunMs: (_model, hostId) => hostId === "fast" ? 300 : hostId === "slow" ? 900 : 600,
+  };
+  // Without measurements per host, more free slots win; with them, the fast host does.
+  assert.equal(ok(run(hosts)).choice.host.id, "slow");
+  assert.deepEqual(ids(ok(run(hosts, {}, flights(), measured)).ranked), ["fast", "slow"]);
+  // Within 25 % of each other, hosts are equally fast: free slots decide again.
+  const close: RouteStats = { ...stats(), expectedRunMs: (_m, h) => h === "fast" ? 300 : 310 };
+  assert.equal(ok(run(hosts, {}, flights(), close)).choice.host.id, "slow");
+});

@@ -205,8 +205,6 @@ export interface RouterOverride {
   hub?: Record<string, unknown>;
 }
 
-let warnedSettings = false;
-
 /** Starts a cold fleet for one router, with the baselines' settings where the hub knows them. */
 async function startFleet(
   router: RouterName,
@@ -230,27 +228,7 @@ async function startFleet(
     : router === "sticky"
     ? STICKY_HUB_SETTINGS
     : BASELINE_HUB_SETTINGS;
-  const start = (hub: Record<string, unknown>) =>
-    startDemoFleet({ specs: ROUTING_HOSTS, speed, hub, route });
-  let fleet: DemoFleet;
-  try {
-    fleet = await start(settings);
-  } catch (error) {
-    // loadHubConfig() refuses unknown keys before anything starts, so nothing is left running.
-    const unknown = Object.keys(settings).find((key) =>
-      String((error as Error).message).includes(`unknown setting "${key}"`)
-    );
-    if (unknown === undefined) throw error;
-    if (!warnedSettings) {
-      console.error(
-        `  (the hub does not know "${unknown}" yet: the baselines run without ${
-          JSON.stringify(settings)
-        })`,
-      );
-      warnedSettings = true;
-    }
-    fleet = await start({});
-  }
+  const fleet = await startDemoFleet({ specs: ROUTING_HOSTS, speed, hub: settings, route });
   // Ready when the hub knows every model is on every host's disk.
   const keys = ROUTING_MODELS.map((m) => modelKey(m)!);
   const deadline = performance.now() + 15_000;
