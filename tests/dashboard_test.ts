@@ -190,6 +190,9 @@ Deno.test({
         const text = await detail.textContent() ?? "";
         assert.match(text, /gpu-3090x2/);
         assert.match(text, /loaded/);
+        // What the router decided, from the route the hub recorded: the runner's context.
+        assert.match(text, /8192-token context/);
+        if (SHOTS) await page.screenshot({ path: `${SHOTS}/request-detail.png` });
         await page.keyboard.press("Escape");
       });
 
