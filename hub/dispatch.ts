@@ -241,9 +241,9 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
     const { url, headers } = upstreamRequest(host, request, deps.token);
     // On a runner with a larger context than it asked for, the request says that context, or
     // Ollama would reload the runner for it.
-    const shared = numCtx !== null && choice.context !== undefined && choice.context > numCtx &&
-      request.withContext !== undefined;
-    const sent = shared ? request.withContext!(choice.context!) : request.body;
+    const sent = choice.shared && request.withContext
+      ? request.withContext(choice.context!)
+      : request.body;
     const started = performance.now();
     let upstream: Response;
     try {
@@ -324,9 +324,7 @@ export async function dispatch(deps: DispatchDeps, request: DispatchRequest): Pr
 export function describeRoute(choice: RouteChoice, numCtx: number | null = null): string {
   let label: string = choice.reason;
   if (choice.context !== undefined) label += `; ctx=${choice.context}`;
-  if (numCtx !== null && choice.context !== undefined && choice.context > numCtx) {
-    label += `; asked=${numCtx}`;
-  }
+  if (choice.shared && numCtx !== null) label += `; asked=${numCtx}`;
   const load = choice.load;
   if (load) {
     label += `; load=${(load.bytes / 1e9).toFixed(1)}GB`;

@@ -95,6 +95,8 @@ export interface RouteChoice {
   wait: boolean;
   /** Inference: the context the request's runner has (or will be loaded with) on this host. */
   context?: number;
+  /** Inference: that context is a loaded runner's, larger than the request's own `num_ctx`. */
+  shared?: boolean;
   /** Inference that loads the model: what the load takes and evicts. */
   load?: LoadPlan | null;
 }
@@ -362,7 +364,8 @@ export function planLoad(
     const disk = host.onDisk.get(other);
     if (disk === undefined) continue;
     const ctx = context ?? effectiveContext(null, host.totalVram, host.contextLength, disk.shape);
-    free -= predictedBytes(disk, ctx, slotsFor(disk.shape, host.slots), stats.overhead(other));
+    const slots = slotsFor(disk.shape, host.slots);
+    free -= footprint(disk.size, disk.shape, ctx, slots, stats.overhead(other)).total;
     count++;
   }
   const fits = () => bytes <= free && count < host.maxLoaded;
@@ -439,16 +442,6 @@ function evictionCostMs(
   return weight * loadMs(host, bytes) * (spare ? 0.25 : 1);
 }
 
-/** Predicted bytes of a model from its disk entry. */
-function predictedBytes(
-  disk: RouteModel,
-  context: number,
-  slots: number,
-  overhead: number | undefined,
-): number {
-  return footprint(disk.size, disk.shape, context, slots, overhead).total;
-}
-
 function inferenceCandidates(
   hosts: readonly RouteHost[],
   eligible: readonly number[],
@@ -478,6 +471,7 @@ function inferenceCandidates(
   const candidates: Candidate[] = [];
   for (const view of views) {
     const { host, mine, slots } = view;
+    const total = inFlight.total(host.id);
     let costMs = penaltyMs(host);
     let reason: RouteReason;
     let tier: number;
@@ -498,19 +492,18 @@ function inferenceCandidates(
         costMs += firstFree + runMs * (Math.ceil((mine - slots + 1) / slots) - 1);
       }
     } else {
-      const source = view.disk ?? view.loaded!;
-      const bytes = predictedBytes(
-        { size: view.disk?.size ?? source.size, contextLength: null, shape: view.shape },
-        view.context,
-        slots,
-        stats.overhead(model),
-      );
+      // The weights: on disk, or, when the disk list lags, the loaded runner's size. A model the
+      // hub only has requests in flight for is known nowhere on the host: nothing to load from.
+      const weights = view.disk?.size ?? view.loaded?.size;
+      if (weights === undefined) continue;
+      const bytes =
+        footprint(weights, view.shape, view.context, slots, stats.overhead(model)).total;
       plan = planLoad(host, model, numCtx, bytes, inFlight, stats, copiesOf);
       reason = view.present ? "reload" : "on-disk";
       // On equal cost, a load that leaves a runner alone beats one that replaces it.
       tier = view.present ? 1.5 : 1;
-      costMs += loadMs(host, view.disk?.size ?? source.size) + plan.evictionCostMs;
-      if (inFlight.total(host.id) > 0) costMs += BUSY_LOAD_PENALTY_MS;
+      costMs += loadMs(host, weights) + plan.evictionCostMs;
+      if (total > 0) costMs += BUSY_LOAD_PENALTY_MS;
       if (plan.blocked) costMs += IN_USE_EVICTION_MS;
       if (plan.spills) costMs += SPILL_PENALTY_MS;
       if (!replicaWanted) costMs += REPLICA_HOLD_MS;
@@ -524,13 +517,14 @@ function inferenceCandidates(
         // does, rather than in Ollama's: it is routed again once capacity frees.
         wait: tier === 2 || plan?.blocked === true,
         context: view.context,
+        shared: view.shared,
         load: plan,
       },
       tier,
       // Among free runners, the host where the model runs fastest first: measured, per host.
       speed: tier < 1 ? speedStep(stats.expectedRunMs(model, host.id)) : 0,
       free: slots - mine,
-      total: inFlight.total(host.id),
+      total,
       order: view.order,
     });
   }

@@ -20,24 +20,12 @@ import {
   type RouteResult,
   type RouteStats,
 } from "./router.ts";
+import { QWEN3_8B_SHAPE } from "../shared/model_shape_testing.ts";
 
 const GB = 1e9;
 const GiB = 1024 ** 3;
 const M = modelKey("qwen3:8b")!;
 const OTHER = modelKey("llama3.2")!;
-
-/** qwen3:8b's attention: 36 layers, 8 KV heads of 128 + 128: 147,456 bytes of KV per token. */
-const QWEN3_8B: ModelShape = {
-  architecture: "qwen3",
-  blockCount: 36,
-  headCount: 32,
-  headCountKv: 8,
-  keyLength: 128,
-  valueLength: 128,
-  embeddingLength: 4096,
-  contextLength: 40960,
-  embedding: false,
-};
 
 type HostSpec = Partial<Omit<RouteHost, "loaded" | "onDisk">> & {
   /** Model keys, or `[key, { size?, contextLength? }]`; 6 GB with no reported context by default. */
@@ -540,7 +528,7 @@ Deno.test("route() expects a long-running request to run about as long again", (
 });
 
 Deno.test("route() keeps requests with different contexts on runners with their context", async (t) => {
-  const shapes = { [M]: QWEN3_8B };
+  const shapes = { [M]: QWEN3_8B_SHAPE };
   const at4k = host("at4k", {
     loaded: [[M, { contextLength: 4096 }]],
     onDisk: { [M]: 5 * GB },
@@ -598,9 +586,9 @@ Deno.test("route() predicts Ollama's victims: idle runners in name order until t
   const A = modelKey("aaa:1b")!;
   const B = modelKey("bbb:1b")!;
   const Z = modelKey("zzz:1b")!;
-  const shapes = { [M]: QWEN3_8B };
+  const shapes = { [M]: QWEN3_8B_SHAPE };
   // qwen3:8b at 8192: 5 GB + 8192 × 147,456 B + the graph prior ≈ 6.75 GB.
-  const need = 5 * GB + kvBytes(QWEN3_8B, 8192, 1) + GRAPH_PRIOR_BYTES;
+  const need = 5 * GB + kvBytes(QWEN3_8B_SHAPE, 8192, 1) + GRAPH_PRIOR_BYTES;
   const full = (free: number) =>
     host("a", {
       onDisk: { [M]: 5 * GB },
@@ -681,7 +669,7 @@ Deno.test("route() predicts Ollama's victims: idle runners in name order until t
 });
 
 Deno.test("route() never evicts a model in use while another host can load without it", () => {
-  const shapes = { [M]: QWEN3_8B };
+  const shapes = { [M]: QWEN3_8B_SHAPE };
   const crowded = host("crowded", {
     onDisk: { [M]: 5 * GB },
     shapes,
@@ -699,7 +687,7 @@ Deno.test("route() never evicts a model in use while another host can load witho
 });
 
 Deno.test("route() counts loads the hub has sent but the agent does not report yet", () => {
-  const shapes = { [M]: QWEN3_8B, [OTHER]: QWEN3_8B };
+  const shapes = { [M]: QWEN3_8B_SHAPE, [OTHER]: QWEN3_8B_SHAPE };
   const a = host("a", { onDisk: { [M]: 5 * GB, [OTHER]: 5 * GB }, shapes, freeVram: 10 * GB });
   // Alone, M at 8192 (≈ 6.75 GB) fits in 10 GB.
   assert.deepEqual(ok(run([a], { numCtx: 8192 })).choice.load?.evicts, []);
@@ -710,7 +698,7 @@ Deno.test("route() counts loads the hub has sent but the agent does not report y
 });
 
 Deno.test("route() lets a request share a loaded runner with a larger context, when allowed", async (t) => {
-  const shapes = { [M]: QWEN3_8B };
+  const shapes = { [M]: QWEN3_8B_SHAPE };
   const at16k = host("at16k", {
     loaded: [[M, { contextLength: 16384 }]],
     onDisk: { [M]: 5 * GB },
@@ -758,4 +746,15 @@ Deno.test("route() prefers, among free runners, the host where the model runs fa
   // Within 25 % of each other, hosts are equally fast: free slots decide again.
   const close: RouteStats = { ...stats(), expectedRunMs: (_m, h) => h === "fast" ? 300 : 310 };
   assert.equal(ok(run(hosts, {}, flights(), close)).choice.host.id, "slow");
+});
+
+Deno.test("route() loads nothing where a model is known only by the hub's requests in flight", () => {
+  // The hub has a request for M at 4096 on "a", whose agent lists M neither loaded nor on disk
+  // (its lists lag): a 16384 request cannot be loaded there, and it does not throw.
+  const a = host("a", { slots: 1 });
+  const b = host("b", { onDisk: { [M]: 5 * GB }, shapes: { [M]: QWEN3_8B_SHAPE } });
+  const sent = flights({ a: { [M]: 1 } }, {}, { a: { [M]: 4096 } });
+  assert.deepEqual(ids(ok(run([a, b], { numCtx: 16384 }, sent)).ranked), ["b"]);
+  // The same context still runs there: the runner being loaded is the request's.
+  assert.equal(ok(run([a, b], { numCtx: 4096 }, sent)).choice.reason, "loaded-busy");
 });
