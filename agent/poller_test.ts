@@ -4,6 +4,7 @@ import type { OllamaReport } from "../shared/protocol.ts";
 import { OllamaClient } from "./ollama.ts";
 import { startOllamaPoller } from "./poller.ts";
 import { AgentState } from "./state.ts";
+import { QWEN3_8B_SHAPE } from "../shared/model_shape_testing.ts";
 
 function tag(name: string, digest: string): ListModel {
   return {
@@ -97,17 +98,7 @@ Deno.test("startOllamaPoller() fills each model's shape from /api/show, once per
     await until(state, "the models", (o) => o.models.length === 3);
     const { models } = state.ollama;
     assert.deepEqual(models.map((m) => m.shape?.blockCount), [36, 36, 16]);
-    assert.deepEqual(models[0]!.shape, {
-      architecture: "qwen3",
-      blockCount: 36,
-      headCount: 32,
-      headCountKv: 8,
-      keyLength: 128,
-      valueLength: 128,
-      embeddingLength: 4096,
-      contextLength: 40960,
-      embedding: false,
-    });
+    assert.deepEqual(models[0]!.shape, QWEN3_8B_SHAPE);
     const shows = ollama.asked.filter((a) => a.startsWith("show "));
     assert.equal(shows.length, 2, `one show per digest: ${shows}`);
 

@@ -5,6 +5,7 @@ import { resolveProfile } from "../scripts/sim/profile.ts";
 import { startSimulator } from "../scripts/sim/server.ts";
 import { startTestSim, waitFor } from "../tests/_utils.ts";
 import { ollamaHostId, type OllamaLink, startOllamaLink } from "./ollama_link.ts";
+import { QWEN3_8B_SHAPE } from "../shared/model_shape_testing.ts";
 
 /**
  * A link polling `url` fast, recording what it hears. Its fetch reads each body whole before
@@ -82,17 +83,7 @@ Deno.test("startOllamaLink() fills each model's shape from /api/show, once per d
   const { link, snapshots, paths, quiet, last } = record(sim.url);
   await waitFor("a snapshot", () => snapshots.length > 0);
   const byName = new Map(last()!.ollama.models.map((m) => [m.name, m.shape]));
-  assert.deepEqual(byName.get("qwen3:8b"), {
-    architecture: "qwen3",
-    blockCount: 36,
-    headCount: 32,
-    headCountKv: 8,
-    keyLength: 128,
-    valueLength: 128,
-    embeddingLength: 4096,
-    contextLength: 40960,
-    embedding: false,
-  });
+  assert.deepEqual(byName.get("qwen3:8b"), QWEN3_8B_SHAPE);
   assert.equal(byName.get("nomic-embed-text:latest")?.embedding, true);
   assert.ok([...byName.values()].every((shape) => shape != null));
   const shows = () => paths.filter((p) => p === "/api/show").length;

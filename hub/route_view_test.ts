@@ -10,6 +10,7 @@ import {
 } from "./route_view.ts";
 import type { RouteHost } from "./host.ts";
 import { testGpu, testSnapshot } from "./snapshot_testing.ts";
+import { QWEN3_8B_SHAPE } from "../shared/model_shape_testing.ts";
 
 const GB = 1e9;
 
@@ -74,17 +75,7 @@ Deno.test("toRouteHost() keys loaded and on-disk models by model key", () => {
 });
 
 Deno.test("toRouteHost() carries what the memory model needs: shapes, contexts, settings", () => {
-  const shape = {
-    architecture: "qwen3",
-    blockCount: 36,
-    headCount: 32,
-    headCountKv: 8,
-    keyLength: 128,
-    valueLength: 128,
-    embeddingLength: 4096,
-    contextLength: 40960,
-    embedding: false,
-  };
+  const shape = QWEN3_8B_SHAPE;
   const host = view(snapshot((s) => {
     s.ollama.models = [{ ...disk("qwen3:8b", 5 * GB), shape }];
     s.ollama.loaded = [{ ...loaded("qwen3:8b", 6 * GB), contextLength: 8192 }];

@@ -74,7 +74,7 @@ export class RunStats implements RouteStats {
   recordArrival(model: string, numCtx: number | null): void {
     const now = this.#now();
     this.#rate(model, now).add(now);
-    this.#rate(`${model}\n${numCtx ?? ""}`, now).add(now);
+    this.#rate(variant(model, numCtx), now).add(now);
   }
 
   expectedRunMs(model: string, hostId?: string): number {
@@ -86,7 +86,7 @@ export class RunStats implements RouteStats {
   }
 
   arrivalRate(model: string, numCtx: number | null | undefined): number {
-    const key = numCtx === undefined ? model : `${model}\n${numCtx ?? ""}`;
+    const key = numCtx === undefined ? model : variant(model, numCtx);
     return this.#rates.get(key)?.perSecond(this.#now()) ?? 0;
   }
 
@@ -102,6 +102,11 @@ export class RunStats implements RouteStats {
     }
     return rate;
   }
+}
+
+/** The key of a model's requests that ask for `numCtx` (`null`: none). */
+function variant(model: string, numCtx: number | null): string {
+  return `${model}\n${numCtx ?? ""}`;
 }
 
 function ewma(map: Map<string, number>, key: string, ms: number): void {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ShapeCache, showNeedsVerbose, toModelShape } from "./ollama_convert.ts";
-import type { DiskModel, ModelShape } from "./protocol.ts";
+import type { DiskModel } from "./protocol.ts";
+import { QWEN3_8B_SHAPE } from "./model_shape_testing.ts";
 
 /** `POST /api/show` for qwen3:8b from Ollama 0.12 (tokenizer arrays trimmed, as without verbose). */
 const QWEN3_8B = {
@@ -42,18 +43,6 @@ const QWEN3_8B = {
   modified_at: "2026-05-02T10:00:00.000000000Z",
 };
 
-const QWEN3_SHAPE: ModelShape = {
-  architecture: "qwen3",
-  blockCount: 36,
-  headCount: 32,
-  headCountKv: 8,
-  keyLength: 128,
-  valueLength: 128,
-  embeddingLength: 4096,
-  contextLength: 40960,
-  embedding: false,
-};
-
 /** llama3.2:3b: no key or value length, so both are embedding_length / head_count. */
 const LLAMA32_3B = {
   model_info: {
@@ -69,8 +58,8 @@ const LLAMA32_3B = {
 };
 
 Deno.test("toModelShape() reads qwen3:8b's attention shape from model_info", () => {
-  assert.deepEqual(toModelShape(QWEN3_8B), QWEN3_SHAPE);
-  assert.deepEqual(toModelShape(QWEN3_8B.model_info), QWEN3_SHAPE, "model_info alone will do");
+  assert.deepEqual(toModelShape(QWEN3_8B), QWEN3_8B_SHAPE);
+  assert.deepEqual(toModelShape(QWEN3_8B.model_info), QWEN3_8B_SHAPE, "model_info alone will do");
 });
 
 Deno.test("toModelShape() derives key and value lengths from embedding_length / head_count", () => {

@@ -29,7 +29,7 @@ import { type DemoFleet, type DemoHostSpec, startDemoFleet } from "../demo_fleet
 import type { RouteFn } from "../../hub/dispatch.ts";
 import { modelKey } from "../../shared/model_name.ts";
 import { resolveProfile } from "../sim/profile.ts";
-import type { Simulator } from "../sim/simulator.ts";
+import type { SchedulerCounters } from "../sim/scheduler.ts";
 import { sleep } from "./agent_bench.ts";
 import { leastConnections, randomRouter, sticky, STICKY_HUB_SETTINGS } from "./baseline_routers.ts";
 import {
@@ -137,62 +137,19 @@ const REQUEST_TIMEOUT_MS = 120_000;
 /** How often progress goes to standard error. */
 const PROGRESS_MS = 15_000;
 
-/** A scheduler's counts, as the simulator reports them. */
-export interface LoadCounters {
-  loads: number;
-  reloads: number;
-  evictions: number;
-}
-
 /** One (router, scenario) run. */
 export interface RoutingRun {
   router: RouterName;
   scenario: Scenario;
   summary: RunSummary;
-  /** Summed over the fleet; `null` when the simulators keep no counters. */
-  counters: LoadCounters | null;
-  /** Loads seen by polling each scheduler when {@link counters} is `null`; else 0. */
-  polledLoads: number;
+  /** The simulators' load, reload and eviction counts, summed over the fleet. */
+  counters: SchedulerCounters;
   /** Wall time of the workload, from the first arrival to the last answer, seconds. */
   seconds: number;
   /** The most a request was sent after its planned time, ms (the client keeping up). */
   maxSendLagMs: number;
-  /** Per host: loads (counters, else polled). */
+  /** Per host: loads. */
   loadsByHost: Record<string, number>;
-}
-
-function isCounters(value: unknown): value is LoadCounters {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return ["loads", "reloads", "evictions"].every((k) => typeof v[k] === "number");
-}
-
-/**
- * A simulator's `{loads, reloads, evictions}`: `state().counters`, else the scheduler's own
- * `counters`, else `null` (a simulator from before they existed).
- */
-export function simCounters(sim: Simulator): LoadCounters | null {
-  const fromState = (sim.state() as { counters?: unknown }).counters;
-  if (isCounters(fromState)) return { ...fromState };
-  const fromScheduler = (sim.scheduler as unknown as { counters?: unknown }).counters;
-  if (isCounters(fromScheduler)) return { ...fromScheduler };
-  return null;
-}
-
-/** Counts the runners a scheduler loads by polling it: the fallback when it keeps no counters. */
-function watchLoads(sim: Simulator): { loads(): number; stop(): void } {
-  const seen = new WeakSet<object>();
-  let loads = 0;
-  const poll = () => {
-    for (const runner of sim.scheduler.loaded()) {
-      if (!seen.has(runner)) {
-        seen.add(runner);
-        loads++;
-      }
-    }
-  };
-  const timer = setInterval(poll, 10);
-  return { loads: () => (poll(), loads), stop: () => clearInterval(timer) };
 }
 
 /**
@@ -321,9 +278,6 @@ export async function runRoutingCase(
     scenario,
   });
   const fleet = await startFleet(router, options.speed, options.seed, override);
-  // Poll the schedulers only where they cannot count for themselves.
-  const counting = fleet.hosts.every((h) => simCounters(h.sim.sim) !== null);
-  const watches = counting ? [] : fleet.hosts.map((h) => watchLoads(h.sim.sim));
   try {
     const url = `${fleet.hub.url}/api/generate`;
     const outcomes: Promise<RequestOutcome>[] = [];
@@ -365,31 +319,25 @@ export async function runRoutingCase(
         } (host ${firstFailure.host ?? "none"})`,
       );
     }
-    const perHost = fleet.hosts.map((h) => simCounters(h.sim.sim));
-    const complete = perHost.every((c) => c !== null);
-    const counters = complete
-      ? perHost.reduce<LoadCounters>((sum, c) => ({
-        loads: sum.loads + c!.loads,
-        reloads: sum.reloads + c!.reloads,
-        evictions: sum.evictions + c!.evictions,
-      }), { loads: 0, reloads: 0, evictions: 0 })
-      : null;
-    const polled = fleet.hosts.map((_, i) => watches[i]?.loads() ?? 0);
+    const perHost = fleet.hosts.map((h) => h.sim.sim.scheduler.counters);
+    const counters = perHost.reduce<SchedulerCounters>((sum, c) => ({
+      loads: sum.loads + c.loads,
+      reloads: sum.reloads + c.reloads,
+      evictions: sum.evictions + c.evictions,
+    }), { loads: 0, reloads: 0, evictions: 0 });
     const loadsByHost = Object.fromEntries(
-      fleet.hosts.map((h, i) => [h.spec.name, perHost[i]?.loads ?? polled[i]!]),
+      fleet.hosts.map((h, i) => [h.spec.name, perHost[i]!.loads]),
     );
     return {
       router,
       scenario,
       summary: summarize(results),
       counters,
-      polledLoads: polled.reduce((a, b) => a + b, 0),
       seconds,
       maxSendLagMs,
       loadsByHost,
     };
   } finally {
-    for (const w of watches) w.stop();
     await fleet.stop();
   }
 }
@@ -404,11 +352,6 @@ function describeHost(spec: DemoHostSpec): string {
   const vram = profile.gpus.reduce((sum, gpu) => sum + gpu.vram, 0) / GIB;
   const slots = profile.numParallel;
   return `${spec.name} (${vram} GiB, ${slots} slot${slots === 1 ? "" : "s"})`;
-}
-
-/** Cold loads of a run: the simulators' count, else the polled one. */
-function coldLoads(run: RoutingRun): number {
-  return run.counters?.loads ?? run.polledLoads;
 }
 
 const SCENARIO_TITLES: Record<Scenario, string> = {
@@ -436,7 +379,6 @@ export function routingBenchReport(
       ROUTING_MODELS.map((m, i) => `${m} ${(weights[i]! * 100).toFixed(0)} %`).join(", ")
     }. Latency and TTFB in seconds from each request's planned arrival; percentiles of successful requests.`,
   );
-  const polled = runs.some((r) => r.counters === null);
   for (const scenario of SCENARIOS) {
     const these = runs.filter((r) => r.scenario === scenario);
     if (these.length === 0) continue;
@@ -455,11 +397,9 @@ export function routingBenchReport(
       lines.push(
         `| ${run.router} | ${s.requests} | ${s.failures} | ${seconds(s.p50Ms)} | ${
           seconds(s.p95Ms)
-        } | ${seconds(s.p99Ms)} | ${seconds(s.ttfbP50Ms)} | ${seconds(s.ttfbP95Ms)} | ${
-          coldLoads(run)
-        }${c ? "" : "*"} | ${c?.reloads ?? "–"} | ${c?.evictions ?? "–"} | ${routes} | ${
-          run.seconds.toFixed(0)
-        } |`,
+        } | ${seconds(s.p99Ms)} | ${seconds(s.ttfbP50Ms)} | ${
+          seconds(s.ttfbP95Ms)
+        } | ${c.loads} | ${c.reloads} | ${c.evictions} | ${routes} | ${run.seconds.toFixed(0)} |`,
       );
     }
     const failing = these.filter((r) => r.summary.failures > 0);
@@ -470,16 +410,10 @@ export function routingBenchReport(
       lines.push("", `Failures of ${run.router}: ${kinds}.`);
     }
   }
-  if (polled) {
-    lines.push(
-      "",
-      "\\* The simulators keep no load counters: loads counted by polling each scheduler every 10 ms; reloads and evictions unknown.",
-    );
-  }
   const byKey = new Map(runs.map((r) => [`${r.router}/${r.scenario}`, r]));
   const checks = checkTargets((router, scenario) => {
     const run = byKey.get(`${router}/${scenario}`);
-    return run && { p95Ms: run.summary.p95Ms, coldLoads: coldLoads(run) };
+    return run && { p95Ms: run.summary.p95Ms, coldLoads: run.counters.loads };
   });
   lines.push(
     "",
@@ -527,7 +461,7 @@ export async function routingBench(options: Partial<RoutingBenchOptions> = {}): 
       console.error(
         `  done in ${run.seconds.toFixed(0)} s: p50 ${seconds(s.p50Ms)} s, p95 ${
           seconds(s.p95Ms)
-        } s, ${s.failures} failed, ${coldLoads(run)} loads (${
+        } s, ${s.failures} failed, ${run.counters.loads} loads (${
           Object.entries(run.loadsByHost).map(([h, n]) => `${h} ${n}`).join(", ")
         }); requests by host: ${
           Object.entries(s.hosts).map(([h, n]) => `${h} ${n}`).join(", ")

@@ -230,59 +230,31 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
 export function checkTargets(
   figures: (router: RouterName, scenario: Scenario) => TargetFigures | undefined,
 ): TargetCheck[] {
+  // Corral in a scenario against a router in a scenario: p95 and cold loads, each with its limit.
+  const targets: [Scenario, RouterName, Scenario, p95: number, loads: number][] = [
+    ["defaults", "least-connections", "defaults", P95_RATIO_LIMIT, DEFAULTS_LOADS_RATIO_LIMIT],
+    ["pinned", "corral", "defaults", NO_WORSE_LIMIT, NO_WORSE_LIMIT],
+    ["mixed", "least-connections", "mixed", P95_RATIO_LIMIT, MIXED_LOADS_RATIO_LIMIT],
+    // Against the rules of the proxy Corral replaces (the `sticky` baseline): at least as good at
+    // defaults, twice as good with mixed contexts.
+    ["defaults", "sticky", "defaults", 1, 1],
+    ["mixed", "sticky", "mixed", 0.5, 0.5],
+  ];
   const checks: TargetCheck[] = [];
-  const add = (what: string, r: number | null, limit: number) =>
-    checks.push({ what, ratio: r, limit, holds: r === null ? null : r <= limit });
-  const corralD = figures("corral", "defaults");
-  const lcD = figures("least-connections", "defaults");
-  add(
-    "defaults: Corral p95 / least-connections p95",
-    ratio(corralD?.p95Ms, lcD?.p95Ms),
-    P95_RATIO_LIMIT,
-  );
-  add(
-    "defaults: Corral cold loads / least-connections cold loads",
-    ratio(corralD?.coldLoads, lcD?.coldLoads),
-    DEFAULTS_LOADS_RATIO_LIMIT,
-  );
-  const corralP = figures("corral", "pinned");
-  add(
-    "pinned: Corral p95 / Corral p95 at defaults",
-    ratio(corralP?.p95Ms, corralD?.p95Ms),
-    NO_WORSE_LIMIT,
-  );
-  add(
-    "pinned: Corral cold loads / Corral cold loads at defaults",
-    ratio(corralP?.coldLoads, corralD?.coldLoads),
-    NO_WORSE_LIMIT,
-  );
-  const corralM = figures("corral", "mixed");
-  const lcM = figures("least-connections", "mixed");
-  add(
-    "mixed: Corral p95 / least-connections p95",
-    ratio(corralM?.p95Ms, lcM?.p95Ms),
-    P95_RATIO_LIMIT,
-  );
-  add(
-    "mixed: Corral cold loads / least-connections cold loads",
-    ratio(corralM?.coldLoads, lcM?.coldLoads),
-    MIXED_LOADS_RATIO_LIMIT,
-  );
-  // Against the rules of the proxy Corral replaces (the `sticky` baseline): at least as good at
-  // defaults, twice as good with mixed contexts.
-  const stickyD = figures("sticky", "defaults");
-  const stickyM = figures("sticky", "mixed");
-  add("defaults: Corral p95 / sticky p95", ratio(corralD?.p95Ms, stickyD?.p95Ms), 1);
-  add(
-    "defaults: Corral cold loads / sticky cold loads",
-    ratio(corralD?.coldLoads, stickyD?.coldLoads),
-    1,
-  );
-  add("mixed: Corral p95 / sticky p95", ratio(corralM?.p95Ms, stickyM?.p95Ms), 0.5);
-  add(
-    "mixed: Corral cold loads / sticky cold loads",
-    ratio(corralM?.coldLoads, stickyM?.coldLoads),
-    0.5,
-  );
+  for (const [scenario, against, againstScenario, p95Limit, loadsLimit] of targets) {
+    const mine = figures("corral", scenario);
+    const theirs = figures(against, againstScenario);
+    const them = against === "corral" ? "Corral" : against;
+    const at = againstScenario === scenario ? "" : ` at ${againstScenario}`;
+    const add = (metric: string, r: number | null, limit: number) =>
+      checks.push({
+        what: `${scenario}: Corral ${metric} / ${them} ${metric}${at}`,
+        ratio: r,
+        limit,
+        holds: r === null ? null : r <= limit,
+      });
+    add("p95", ratio(mine?.p95Ms, theirs?.p95Ms), p95Limit);
+    add("cold loads", ratio(mine?.coldLoads, theirs?.coldLoads), loadsLimit);
+  }
   return checks;
 }
